@@ -1,0 +1,46 @@
+from django.contrib import admin
+
+from households.models import Area, Household, Member
+from povertycase.admin_scope import ScopedReadOnlyAdmin
+
+
+@admin.register(Area)
+class AreaAdmin(ScopedReadOnlyAdmin):
+    list_display = ["code", "name", "level", "residence", "parent"]
+    list_filter = ["level", "residence"]
+    search_fields = ["code", "name"]
+    list_select_related = ["parent"]
+    ordering = ["code"]
+
+
+class MemberInline(admin.TabularInline):
+    model = Member
+    fields = ["full_name", "sex", "date_of_birth", "relationship", "national_id", "status"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Household)
+class HouseholdAdmin(ScopedReadOnlyAdmin):
+    list_display = ["code", "area", "residence", "status", "updated_at"]
+    list_filter = ["status", "residence", "ethnic_minority"]
+    search_fields = ["code", "search_text"]
+    list_select_related = ["area"]
+    ordering = ["code"]
+    show_full_result_count = False
+    inlines = [MemberInline]
+
+
+@admin.register(Member)
+class MemberAdmin(ScopedReadOnlyAdmin):
+    list_display = ["full_name", "household", "relationship", "sex", "date_of_birth", "status"]
+    list_filter = ["status", "relationship", "sex"]
+    search_fields = ["full_name", "national_id", "household__code"]
+    list_select_related = ["household"]
+    ordering = ["household__code", "created_at"]
+    show_full_result_count = False

@@ -1,0 +1,68 @@
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from households.models import Area, Household, Member, Residence
+from households.search import search_terms
+from povertycase.filters import StrictBooleanFilter
+
+
+def visible_areas(request):
+    return Area.objects.visible_to(request.user) if request else Area.objects.none()
+
+
+class AreaFilter(django_filters.FilterSet):
+    level = django_filters.ChoiceFilter(choices=Area.Level.choices)
+    parent = django_filters.CharFilter(
+        field_name="parent__code", max_length=16, help_text=_("Code of the unit above.")
+    )
+
+    class Meta:
+        model = Area
+        fields = ["level", "parent"]
+
+
+class HouseholdFilter(django_filters.FilterSet):
+    area = django_filters.ModelChoiceFilter(
+        queryset=visible_areas,
+        to_field_name="code",
+        method="filter_area",
+        help_text=_("Code of an administrative unit in your area: its households and those of "
+                    "every unit below it."),
+    )
+    residence = django_filters.ChoiceFilter(choices=Residence.choices)
+    ethnic_minority = StrictBooleanFilter()
+    status = django_filters.ChoiceFilter(choices=Household.Status.choices)
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text=_("Only households changed at or after this time (ISO 8601), members included: "
+                    "for clients that sync."),
+    )
+    search = django_filters.CharFilter(
+        method="filter_search",
+        max_length=200,
+        help_text=_("Words to find in member names or household codes, blind to case and "
+                    "Vietnamese diacritics: `nguyen van dang` finds `Nguyễn Văn Đặng`."),
+    )
+
+    class Meta:
+        model = Household
+        fields = ["area", "residence", "ethnic_minority", "status", "updated_since", "search"]
+
+    def filter_area(self, queryset, name, value):
+        return queryset.in_area(value)
+
+    def filter_search(self, queryset, name, value):
+        for term in search_terms(value):
+            queryset = queryset.filter(search_text__contains=term)
+        return queryset
+
+
+class MemberFilter(django_filters.FilterSet):
+    household = django_filters.UUIDFilter(field_name="household_id")
+    status = django_filters.ChoiceFilter(choices=Member.Status.choices)
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = Member
+        fields = ["household", "status", "updated_since"]

@@ -1,0 +1,223 @@
+from django.db.models import Prefetch
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from households import services
+from households.api import serializers as s
+from households.api.filters import AreaFilter, HouseholdFilter, MemberFilter
+from households.history import household_history
+from households.models import Area, Household, Member
+from povertycase.etags import IF_MATCH, IF_NONE_MATCH, VersionedRetrieveMixin, versioned_response
+from povertycase.permissions import AdminWrites
+
+
+@extend_schema_view(
+    create=extend_schema(request=s.AreaSerializer, responses={201: s.AreaSerializer}),
+    partial_update=extend_schema(request=s.AreaUpdateSerializer, responses=s.AreaSerializer),
+)
+class AreaViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Administrative units: provinces, (legacy) districts, communes and villages. Everyone
+    reads the units of their area; admins add and correct them."""
+
+    serializer_class = s.AreaSerializer
+    permission_classes = [AdminWrites]
+    filterset_class = AreaFilter
+    lookup_field = "code"
+    lookup_value_regex = "[0-9A-Za-z_-]{1,16}"
+    cursor_ordering = "code"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return Area.objects.visible_to(self.request.user).select_related("parent")
+
+    def get_serializer_class(self):
+        return s.AreaUpdateSerializer if self.action == "partial_update" else s.AreaSerializer
+
+    def perform_create(self, serializer):
+        serializer.instance = services.area_create(by=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.area_update(
+            area=serializer.instance, by=self.request.user, changes=serializer.validated_data
+        )
+
+
+@extend_schema_view(
+    retrieve=extend_schema(parameters=[IF_NONE_MATCH]),
+)
+class HouseholdViewSet(
+    VersionedRetrieveMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The household register. Households are never deleted: archive them with a reason."""
+
+    serializer_class = s.HouseholdSerializer
+    filterset_class = HouseholdFilter
+    cursor_ordering = "code"
+    versioned = True
+    extra_error_codes = {"POST": ["409"]}
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        members = Member.objects.order_by("created_at", "id")
+        return (
+            Household.objects.visible_to(self.request.user)
+            .select_related("area")
+            .prefetch_related(Prefetch("members", queryset=members))
+        )
+
+    @extend_schema(
+        request=s.HouseholdSerializer,
+        responses={
+            201: s.HouseholdSerializer,
+            200: OpenApiResponse(s.HouseholdSerializer, description="A retried create: the "
+                                 "household already stored under this id, unchanged."),
+        },
+    )
+    def create(self, request):
+        serializer = s.HouseholdSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        household, created = services.household_create(by=request.user, **serializer.validated_data)
+        household = self.get_queryset().get(pk=household.pk)
+        return versioned_response(
+            s.HouseholdSerializer,
+            household,
+            context=self.get_serializer_context(),
+            status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(
+        request=s.HouseholdUpdateSerializer,
+        responses=s.HouseholdSerializer,
+        parameters=[IF_MATCH],
+    )
+    def partial_update(self, request, pk=None):
+        household = self.get_object()
+        serializer = s.HouseholdUpdateSerializer(
+            household, data=request.data, partial=True, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        services.household_update(
+            household=household,
+            by=request.user,
+            changes=serializer.validated_data,
+            if_match=request.headers.get("If-Match"),
+        )
+        return self._fresh(household)
+
+    @extend_schema(
+        request=s.HouseholdArchiveSerializer,
+        responses=s.HouseholdSerializer,
+        parameters=[IF_MATCH],
+    )
+    @action(detail=True, methods=["post"], extra_error_codes={"POST": ["409", "412"]})
+    def archive(self, request, pk=None):
+        """Archive the household (moved, dissolved, merged). Nothing is deleted."""
+        household = self.get_object()
+        serializer = s.HouseholdArchiveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.household_archive(
+            household=household,
+            by=request.user,
+            if_match=request.headers.get("If-Match"),
+            **serializer.validated_data,
+        )
+        return self._fresh(household)
+
+    @extend_schema(request=s.ChangeHeadSerializer, responses=s.HouseholdSerializer, parameters=[IF_MATCH])
+    @action(detail=True, methods=["post"], url_path="change-head", extra_error_codes={"POST": ["409", "412"]})
+    def change_head(self, request, pk=None):
+        """Make another member the head; the former head takes the relationship you give."""
+        household = self.get_object()
+        serializer = s.ChangeHeadSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        services.household_change_head(
+            household=household,
+            by=request.user,
+            if_match=request.headers.get("If-Match"),
+            **serializer.validated_data,
+        )
+        return self._fresh(household)
+
+    @extend_schema(responses=s.HistoryEntrySerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def history(self, request, pk=None):
+        """Every change to this household and its members, newest first: who, when, which
+        fields, old and new values."""
+        household = self.get_object()
+        return Response(s.HistoryEntrySerializer(household_history(household), many=True).data)
+
+    def _fresh(self, household):
+        household = self.get_queryset().get(pk=household.pk)
+        return versioned_response(s.HouseholdSerializer, household, context=self.get_serializer_context())
+
+
+@extend_schema_view(retrieve=extend_schema(parameters=[IF_NONE_MATCH]))
+class MemberViewSet(
+    VersionedRetrieveMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Household members. A household with members has exactly one head; members are never
+    deleted: archive them with a reason."""
+
+    serializer_class = s.MemberSerializer
+    filterset_class = MemberFilter
+    cursor_ordering = "created_at"
+    versioned = True
+    extra_error_codes: dict = {}
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return Member.objects.visible_to(self.request.user).select_related("household")
+
+    @extend_schema(request=s.MemberSerializer, responses={201: s.MemberSerializer})
+    def create(self, request):
+        serializer = s.MemberSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        member = services.member_create(by=request.user, **serializer.validated_data)
+        return versioned_response(
+            s.MemberSerializer, member, context=self.get_serializer_context(),
+            status_code=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=s.MemberSerializer, responses=s.MemberSerializer, parameters=[IF_MATCH])
+    def partial_update(self, request, pk=None):
+        member = self.get_object()
+        serializer = s.MemberSerializer(
+            member, data=request.data, partial=True, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        member = services.member_update(
+            member=member,
+            by=request.user,
+            changes=serializer.validated_data,
+            if_match=request.headers.get("If-Match"),
+        )
+        return versioned_response(s.MemberSerializer, member, context=self.get_serializer_context())
+
+    @extend_schema(request=s.MemberArchiveSerializer, responses=s.MemberSerializer, parameters=[IF_MATCH])
+    @action(detail=True, methods=["post"], extra_error_codes={"POST": ["409", "412"]})
+    def archive(self, request, pk=None):
+        """Archive the member (moved out, deceased, recorded in error). Nothing is deleted."""
+        member = self.get_object()
+        serializer = s.MemberArchiveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        member = services.member_archive(
+            member=member,
+            by=request.user,
+            if_match=request.headers.get("If-Match"),
+            **serializer.validated_data,
+        )
+        return versioned_response(s.MemberSerializer, member, context=self.get_serializer_context())

@@ -1,0 +1,61 @@
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from households.api.serializers import AreaCodeField
+from povertycase.accounts.models import User
+
+
+class UserSerializer(serializers.ModelSerializer):
+    username = serializers.RegexField(r"^[\w.@+-]+$", max_length=150)
+    password = serializers.CharField(
+        write_only=True, max_length=128, style={"input_type": "password"},
+        help_text=_("Write-only. Checked against the password rules."),
+    )
+    area = AreaCodeField(
+        required=False,
+        allow_null=True,
+        help_text=_("Code of the unit whose records the user sees; null for the whole country "
+                    "(admins only)."),
+    )
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "password", "first_name", "last_name", "email", "role",
+                  "area", "is_active", "date_joined"]
+        read_only_fields = ["id", "date_joined"]
+        validators = []
+
+
+class UserUpdateSerializer(UserSerializer):
+    password = serializers.CharField(write_only=True, max_length=128, required=False,
+                                     style={"input_type": "password"})
+
+
+class MeSerializer(serializers.ModelSerializer):
+    area = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "first_name", "last_name", "role", "area"]
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, style={"input_type": "password"}, trim_whitespace=False)
+
+    def validate(self, attrs):
+        user = authenticate(self.context["request"], username=attrs["username"], password=attrs["password"])
+        if user is None:
+            raise serializers.ValidationError(
+                _("Unable to log in with the username and password given."), code="authorization"
+            )
+        attrs["user"] = user
+        return attrs
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text=_("Send it as `Authorization: Token <token>`."))

@@ -1,0 +1,55 @@
+import pytest
+from rest_framework.test import APIClient
+
+from povertycase.accounts.models import User
+from tests.factories import AreaFactory, HouseholdFactory, UserFactory, member_data
+
+
+@pytest.fixture
+def areas(db):
+    """Two provinces. Đà Nẵng (48) holds a rural commune with a village, a second rural
+    commune and an urban ward; Hà Nội (01) holds one ward."""
+    da_nang = AreaFactory(code="48", name="Thành phố Đà Nẵng", level="province", residence="")
+    que_son = AreaFactory(code="20641", name="Xã Quế Sơn", parent=da_nang, residence="rural")
+    return {
+        "48": da_nang,
+        "20641": que_son,
+        "2064101": AreaFactory(code="2064101", name="Thôn 1", level="village", parent=que_son, residence=""),
+        "20662": AreaFactory(code="20662", name="Xã Quế Sơn Trung", parent=da_nang, residence="rural"),
+        "20194": AreaFactory(code="20194", name="Phường Hải Châu", parent=da_nang, residence="urban"),
+        "01": (ha_noi := AreaFactory(code="01", name="Thành phố Hà Nội", level="province", residence="")),
+        "00004": AreaFactory(code="00004", name="Phường Ba Đình", parent=ha_noi, residence="urban"),
+    }
+
+
+@pytest.fixture
+def users(areas):
+    return {
+        "admin": UserFactory(username="admin", role=User.Role.ADMIN),
+        "admin48": UserFactory(username="admin48", role=User.Role.ADMIN, area=areas["48"]),
+        "manager": UserFactory(username="manager", role=User.Role.MANAGER, area=areas["48"]),
+        "officer": UserFactory(username="officer", role=User.Role.OFFICER, area=areas["20641"]),
+        "viewer": UserFactory(username="viewer", role=User.Role.VIEWER, area=areas["20641"]),
+        "hanoi": UserFactory(username="hanoi", role=User.Role.OFFICER, area=areas["01"]),
+    }
+
+
+@pytest.fixture
+def client_for():
+    def make(user):
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def household(areas):
+    return HouseholdFactory(
+        area=areas["2064101"],
+        members=[
+            member_data(national_id="048080001234"),
+            member_data(full_name="Trần Thị Lan", sex="female", relationship="spouse"),
+        ],
+    )
