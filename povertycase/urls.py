@@ -23,3 +23,6 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "povertycase.views.not_found"
+handler500 = "povertycase.views.server_error"

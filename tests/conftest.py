@@ -5,6 +5,12 @@ from povertycase.accounts.models import User
 from tests.factories import AreaFactory, HouseholdFactory, UserFactory, member_data
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # PBKDF2 at production strength costs ~0.3 s a user; tests make many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def areas(db):
     """Two provinces. Đà Nẵng (48) holds a rural commune with a village, a second rural

@@ -1,19 +1,22 @@
 import django_filters
+from drf_spectacular.utils import extend_schema_field
 from django.utils.translation import gettext_lazy as _
 
 from households.models import Area, Household, Member, Residence
 from households.search import search_terms
-from povertycase.filters import StrictBooleanFilter
+from povertycase.filters import FilterSet, SinceFilter, StrictBooleanFilter, text_filter
+
+AREA_CODE = "^[0-9A-Za-z_-]{1,16}$"
 
 
 def visible_areas(request):
     return Area.objects.visible_to(request.user) if request else Area.objects.none()
 
 
-class AreaFilter(django_filters.FilterSet):
+class AreaFilter(FilterSet):
     level = django_filters.ChoiceFilter(choices=Area.Level.choices)
-    parent = django_filters.CharFilter(
-        field_name="parent__code", max_length=16, help_text=_("Code of the unit above.")
+    parent = text_filter(
+        field_name="parent__code", max_length=16, pattern=AREA_CODE, help_text=_("Code of the unit above.")
     )
 
     class Meta:
@@ -21,24 +24,26 @@ class AreaFilter(django_filters.FilterSet):
         fields = ["level", "parent"]
 
 
-class HouseholdFilter(django_filters.FilterSet):
-    area = django_filters.ModelChoiceFilter(
-        queryset=visible_areas,
-        to_field_name="code",
-        method="filter_area",
-        help_text=_("Code of an administrative unit in your area: its households and those of "
-                    "every unit below it."),
+class HouseholdFilter(FilterSet):
+    area = extend_schema_field({"type": "string", "pattern": AREA_CODE})(
+        django_filters.ModelChoiceFilter(
+            queryset=visible_areas,
+            to_field_name="code",
+            method="filter_area",
+            help_text=_("Code of an administrative unit in your area: its households and those "
+                        "of every unit below it."),
+        )
     )
     residence = django_filters.ChoiceFilter(choices=Residence.choices)
     ethnic_minority = StrictBooleanFilter()
     status = django_filters.ChoiceFilter(choices=Household.Status.choices)
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = SinceFilter(
         field_name="updated_at",
         lookup_expr="gte",
         help_text=_("Only households changed at or after this time (ISO 8601), members included: "
                     "for clients that sync."),
     )
-    search = django_filters.CharFilter(
+    search = text_filter(
         method="filter_search",
         max_length=200,
         help_text=_("Words to find in member names or household codes, blind to case and "
@@ -58,10 +63,10 @@ class HouseholdFilter(django_filters.FilterSet):
         return queryset
 
 
-class MemberFilter(django_filters.FilterSet):
+class MemberFilter(FilterSet):
     household = django_filters.UUIDFilter(field_name="household_id")
     status = django_filters.ChoiceFilter(choices=Member.Status.choices)
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = SinceFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = Member

@@ -87,6 +87,11 @@ MEMBER_READ_ONLY = ["id", "status", "archive_reason", "version", "created_at", "
 
 
 class HouseholdMemberSerializer(MemberFieldsMixin, serializers.ModelSerializer):
+    archive_reason = serializers.ChoiceField(
+        choices=Member.ArchiveReason.choices, allow_blank=True, read_only=True,
+        help_text=_("Why the member was archived; empty while active."),
+    )
+
     """A member inside its household (created with it, or read with it)."""
 
     class Meta:
@@ -97,6 +102,7 @@ class HouseholdMemberSerializer(MemberFieldsMixin, serializers.ModelSerializer):
 
 
 class MemberSerializer(MemberFieldsMixin, serializers.ModelSerializer):
+    archive_reason = HouseholdMemberSerializer._declared_fields["archive_reason"]
     household = ScopedPrimaryKeyRelatedField(Household, help_text=_("The household's id."))
 
     class Meta:
@@ -133,6 +139,10 @@ class HouseholdSerializer(serializers.ModelSerializer):
     poverty_causes = UniqueChoicesField(PovertyCause.choices, required=False)
     support_needs = UniqueChoicesField(SupportNeed.choices, required=False)
     members = HouseholdMemberSerializer(many=True, required=False, max_length=100)
+    archive_reason = serializers.ChoiceField(
+        choices=Household.ArchiveReason.choices, allow_blank=True, read_only=True,
+        help_text=_("Why the household was archived; empty while active."),
+    )
 
     class Meta:
         model = Household

@@ -353,3 +353,18 @@ class TestChanges:
         assert {"field": "area", "old": "2064101", "new": "20641"} in household_change["changes"]
         assert history[-1]["action"] == "created"
         assert all(entry["at"] for entry in history)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("since", "status"),
+    [("2020-01-01T00:00:00-17:30", 200), ("0001-01-01T00:00:00+01:00", 400), ("9999-12-31T23:59:59-05:00", 400)],
+)
+def test_updated_since_with_extreme_offsets(users, client_for, household, since, status):
+    # Valid ISO 8601, but outside what PostgreSQL (offsets) or Python (years) can hold.
+    response = client_for(users["admin"]).get(URL, {"updated_since": since})
+    assert response.status_code == status
+    if status == 200:
+        assert [h["code"] for h in response.data["results"]] == [household.code]
+    else:
+        assert "out of range" in str(response.data["updated_since"])

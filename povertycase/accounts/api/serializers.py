@@ -28,6 +28,7 @@ class UserSerializer(serializers.ModelSerializer):
                   "area", "is_active", "date_joined"]
         read_only_fields = ["id", "date_joined"]
         validators = []
+        extra_kwargs = {"role": {"required": True}}
 
 
 class UserUpdateSerializer(UserSerializer):
