@@ -6,34 +6,34 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from povertycase.accounts.models import User
 
 
-class RegisterAccess(BasePermission):
-    """Every role reads in its area; admins, managers and officers also write the register."""
+class _ReadsInAreaWritesByRole(BasePermission):
+    """Every signed-in role reads (its area); the roles in `writers` also write."""
+
+    writers: tuple = ()
 
     def has_permission(self, request, view):
         user = request.user
         if not (user and user.is_authenticated):
             return False
-        return request.method in SAFE_METHODS or user.role in User.REGISTER_WRITERS
+        return request.method in SAFE_METHODS or user.role in self.writers
 
 
-class ManagerAccess(BasePermission):
-    """Every role reads in its area; admins and managers write."""
+class RegisterAccess(_ReadsInAreaWritesByRole):
+    """Admins, managers and officers write the register."""
 
-    def has_permission(self, request, view):
-        user = request.user
-        if not (user and user.is_authenticated):
-            return False
-        return request.method in SAFE_METHODS or user.role in User.MANAGERS
+    writers = User.REGISTER_WRITERS
 
 
-class AdminWrites(BasePermission):
-    """Every role reads in its area; only admins write (administrative units)."""
+class ManagerAccess(_ReadsInAreaWritesByRole):
+    """Admins and managers write (approvals, programmes)."""
 
-    def has_permission(self, request, view):
-        user = request.user
-        if not (user and user.is_authenticated):
-            return False
-        return request.method in SAFE_METHODS or user.role == User.Role.ADMIN
+    writers = User.MANAGERS
+
+
+class AdminWrites(_ReadsInAreaWritesByRole):
+    """Only admins write (administrative units)."""
+
+    writers = (User.Role.ADMIN,)
 
 
 class AdminOnly(BasePermission):

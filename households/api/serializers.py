@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from households.models import Area, Household, Member, PovertyCause, Residence, SupportNeed
+from households.services import HOUSEHOLD_EDITABLE, MEMBER_EDITABLE
 from povertycase.fields import ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
 
 national_id_validator = RegexValidator(
@@ -65,39 +66,22 @@ class MemberFieldsMixin(serializers.Serializer):
     date_of_birth = serializers.DateField(help_text=_("Not in the future."))
 
 
-MEMBER_FIELDS = [
-    "id",
-    "full_name",
-    "sex",
-    "date_of_birth",
-    "national_id",
-    "relationship",
-    "ethnicity",
-    "has_health_insurance",
-    "disability",
-    "education_level",
-    "employment",
-    "status",
-    "archive_reason",
-    "version",
-    "created_at",
-    "updated_at",
-]
-MEMBER_READ_ONLY = ["id", "status", "archive_reason", "version", "created_at", "updated_at"]
+MEMBER_READ_ONLY = ["status", "archive_reason", "version", "created_at", "updated_at"]
+MEMBER_FIELDS = ["id", *MEMBER_EDITABLE, *MEMBER_READ_ONLY]
 
 
 class HouseholdMemberSerializer(MemberFieldsMixin, serializers.ModelSerializer):
+    """A member inside its household (created with it, or read with it)."""
+
     archive_reason = serializers.ChoiceField(
         choices=Member.ArchiveReason.choices, allow_blank=True, read_only=True,
         help_text=_("Why the member was archived; empty while active."),
     )
 
-    """A member inside its household (created with it, or read with it)."""
-
     class Meta:
         model = Member
         fields = MEMBER_FIELDS
-        read_only_fields = MEMBER_READ_ONLY
+        read_only_fields = ["id", *MEMBER_READ_ONLY]
         validators = []
 
 
@@ -108,13 +92,16 @@ class MemberSerializer(MemberFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = Member
         fields = MEMBER_FIELDS[:1] + ["household"] + MEMBER_FIELDS[1:]
-        read_only_fields = MEMBER_READ_ONLY
+        read_only_fields = ["id", *MEMBER_READ_ONLY]
         validators = []
         extra_kwargs = {"version": {"help_text": _("Changes with every write; the ETag is this number in quotes.")}}
 
 
 class MemberArchiveSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=Member.ArchiveReason.choices)
+
+
+HOUSEHOLD_READ_ONLY = ["status", "archive_reason", "archive_note", "version", "created_at", "updated_at"]
 
 
 class HouseholdSerializer(serializers.ModelSerializer):
@@ -149,30 +136,11 @@ class HouseholdSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "code",
-            "area",
-            "address",
-            "residence",
-            "ethnic_minority",
-            "merit_family",
-            "no_working_capacity",
-            "poverty_causes",
-            "support_needs",
-            "status",
-            "archive_reason",
-            "archive_note",
-            "version",
-            "created_at",
-            "updated_at",
+            *HOUSEHOLD_EDITABLE,
+            *HOUSEHOLD_READ_ONLY,
             "members",
         ]
-        read_only_fields = [
-            "status",
-            "archive_reason",
-            "archive_note",
-            "version",
-            "created_at",
-            "updated_at",
-        ]
+        read_only_fields = HOUSEHOLD_READ_ONLY
         validators = []
 
 
