@@ -1,7 +1,7 @@
 import uuid
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -88,6 +88,13 @@ class Area(models.Model):
         return f"{self.code} {self.name}"
 
 
+class PovertyClass(models.TextChoices):
+    POOR = "poor", _("poor")
+    NEAR_POOR = "near_poor", _("near-poor")
+    AVERAGE_LIVING = "average_living", _("average living standard")
+    NON_POOR = "non_poor", _("not poor")
+
+
 class HouseholdQuerySet(models.QuerySet):
     def visible_to(self, user):
         return _scoped(self, user, "area__path")
@@ -149,6 +156,11 @@ class Household(models.Model):
         _("archive reason"), max_length=16, choices=ArchiveReason.choices, blank=True
     )
     archive_note = models.CharField(_("archive note"), max_length=500, blank=True)
+    # The class of the latest approved review, kept by the approval service.
+    poverty_class = models.CharField(
+        _("poverty class"), max_length=16, choices=PovertyClass.choices, blank=True
+    )
+    poverty_class_year = models.PositiveSmallIntegerField(_("year of the poverty class"), null=True, blank=True)
     # Code and member names folded to plain lowercase ASCII for diacritic-blind search.
     search_text = models.TextField(editable=False, blank=True)
     # Bumped by every change to the household or its members; the ETag of the detail view.
@@ -167,6 +179,7 @@ class Household(models.Model):
             models.Index(fields=["ethnic_minority"], name="household_ethnic_idx"),
             models.Index(fields=["status"], name="household_status_idx"),
             models.Index(fields=["updated_at"], name="household_updated_idx"),
+            models.Index(fields=["poverty_class"], name="household_class_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -291,3 +304,194 @@ class Member(models.Model):
 
     def __str__(self):
         return self.full_name
+
+
+class Transition(models.TextChoices):
+    """How an approved review moved a household from its previous approved review (the
+    categories of the annual summary, Decision 24/2021/QĐ-TTg)."""
+
+    FIRST_REVIEW = "first_review", _("first review")
+    NEWLY_POOR = "newly_poor", _("newly poor")
+    RELAPSED_POOR = "relapsed_poor", _("relapsed into poverty")
+    REMAINED_POOR = "remained_poor", _("remained poor")
+    ESCAPED_TO_NEAR_POOR = "escaped_to_near_poor", _("escaped poverty to near-poor")
+    ESCAPED_ABOVE_NEAR_POOR = "escaped_above_near_poor", _("escaped poverty above near-poor")
+    NEWLY_NEAR_POOR = "newly_near_poor", _("newly near-poor")
+    RELAPSED_NEAR_POOR = "relapsed_near_poor", _("relapsed into near-poverty")
+    REMAINED_NEAR_POOR = "remained_near_poor", _("remained near-poor")
+    ESCAPED_NEAR_POVERTY = "escaped_near_poverty", _("escaped near-poverty")
+    REMAINED_NON_POOR = "remained_non_poor", _("remained above near-poor")
+
+
+class PovertyStandardQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        # National reference data: every signed-in user reads every standard.
+        return self if (user and user.is_authenticated) else self.none()
+
+    def for_year(self, year: int):
+        return self.filter(first_year__lte=year, last_year__gte=year)
+
+
+class PovertyStandard(models.Model):
+    """A multidimensional poverty standard: income lines, the average-living ceiling and its
+    own indicators. Data, not code: a new decree is a new row."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    legal_basis = models.CharField(_("legal basis"), max_length=255, blank=True)
+    first_year = models.PositiveSmallIntegerField(_("first review year"))
+    last_year = models.PositiveSmallIntegerField(_("last review year"))
+    rural_line = models.PositiveBigIntegerField(_("rural income line (VND/person/month)"))
+    urban_line = models.PositiveBigIntegerField(_("urban income line (VND/person/month)"))
+    rural_ceiling = models.PositiveBigIntegerField(
+        _("rural average-living ceiling (VND/person/month)"), null=True, blank=True
+    )
+    urban_ceiling = models.PositiveBigIntegerField(
+        _("urban average-living ceiling (VND/person/month)"), null=True, blank=True
+    )
+    poor_min_deprivations = models.PositiveSmallIntegerField(
+        _("deprivations that make an income-poor household poor"), default=3
+    )
+    provisional = models.BooleanField(_("provisional"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords()
+
+    objects = PovertyStandardQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("poverty standard")
+        verbose_name_plural = _("poverty standards")
+        ordering = ["first_year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first_year__lte=F("last_year")),
+                name="standard_years_in_order",
+                violation_error_message=_("The first year comes before the last."),
+            ),
+            models.CheckConstraint(
+                condition=(Q(rural_ceiling__isnull=True) & Q(urban_ceiling__isnull=True))
+                | (Q(rural_ceiling__gte=F("rural_line")) & Q(urban_ceiling__gte=F("urban_line"))),
+                name="standard_ceilings_above_lines",
+                violation_error_message=_("Both ceilings are given, each at or above its line, or neither."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.code
+
+    def line_for(self, residence: str) -> int:
+        return self.urban_line if residence == Residence.URBAN else self.rural_line
+
+    def ceiling_for(self, residence: str) -> int | None:
+        return self.urban_ceiling if residence == Residence.URBAN else self.rural_ceiling
+
+
+class Indicator(models.Model):
+    standard = models.ForeignKey(
+        PovertyStandard, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("standard")
+    )
+    code = models.CharField(_("code"), max_length=32)
+    dimension = models.CharField(_("dimension"), max_length=64)
+    name_vi = models.CharField(_("name in Vietnamese"), max_length=255)
+    name_en = models.CharField(_("name in English"), max_length=255)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        ordering = ["standard", "position", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["standard", "code"], name="indicator_code_unique_in_standard")
+        ]
+
+    def __str__(self):
+        return self.code
+
+
+class ReviewQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return _scoped(self, user, "household__area__path")
+
+    def approved(self):
+        return self.filter(status=Review.Status.APPROVED)
+
+    def chronological(self):
+        return self.order_by("household_id", "year", "reviewed_on", "approved_at", "id")
+
+
+class Review(models.Model):
+    class Kind(models.TextChoices):
+        PERIODIC = "periodic", _("periodic (September–December)")
+        REGULAR = "regular", _("regular (on the household's request)")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        APPROVED = "approved", _("approved")
+        SUPERSEDED = "superseded", _("superseded by a correction")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="reviews", verbose_name=_("household")
+    )
+    year = models.PositiveSmallIntegerField(_("review year"))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    reviewed_on = models.DateField(_("reviewed on"))
+    income_per_capita = models.PositiveBigIntegerField(_("income per person per month (VND)"))
+    deprivations = models.JSONField(_("deprivations"), default=list, blank=True)
+    # Computed by the service when the review is recorded, and kept: an approved review is the
+    # record of a recognition decision, whatever later corrections to the standard say.
+    standard = models.ForeignKey(
+        PovertyStandard, on_delete=models.PROTECT, related_name="reviews", verbose_name=_("standard")
+    )
+    residence = models.CharField(_("residence"), max_length=8, choices=Residence.choices)
+    deprivation_count = models.PositiveSmallIntegerField(_("deprivation count"))
+    poverty_class = models.CharField(_("poverty class"), max_length=16, choices=PovertyClass.choices)
+    explanation = models.TextField(_("explanation"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    transition = models.CharField(_("transition"), max_length=32, choices=Transition.choices, blank=True)
+    corrects = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections",
+        verbose_name=_("corrects"),
+    )
+    decision_number = models.CharField(_("recognition decision number"), max_length=64, blank=True)
+    decision_date = models.DateField(_("recognition decision date"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("approved by"),
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["version", "updated_at"])
+
+    objects = ReviewQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("poverty review")
+        verbose_name_plural = _("poverty reviews")
+        indexes = [
+            models.Index(fields=["household", "year", "reviewed_on"], name="review_household_year_idx"),
+            models.Index(fields=["year", "status"], name="review_year_status_idx"),
+            models.Index(fields=["poverty_class"], name="review_class_idx"),
+            models.Index(fields=["transition"], name="review_transition_idx"),
+            models.Index(fields=["created_at"], name="review_created_idx"),
+        ]
+        constraints = [
+            # Decision 24/2021/QĐ-TTg: one periodic review a household a year (a correction
+            # supersedes the review it corrects, which then no longer counts).
+            models.UniqueConstraint(
+                fields=["household", "year"],
+                condition=Q(kind="periodic", corrects__isnull=True) & ~Q(status="superseded"),
+                name="review_one_periodic_per_year",
+                violation_error_message=_("This household already has a periodic review for this year."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="approved") | (Q(approved_at__isnull=False) & ~Q(transition="")),
+                name="review_approved_has_approval_and_transition",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.household_id} {self.year} {self.kind}"

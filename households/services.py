@@ -13,8 +13,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_update_with_history
 
-from households.models import Area, Household, Member
+from households.models import Area, Household, Member, PovertyStandard, Review
+from households.poverty import poverty_class_for, transitions_for
 from households.search import fold
 from povertycase.errors import Conflict, PreconditionFailed, version_matches
 
@@ -477,3 +479,284 @@ def member_archive(*, member: Member, by, reason: str, if_match: str | None = No
     member.save()
     _refresh_household(household.pk)
     return member
+
+
+# Poverty reviews ---------------------------------------------------------------------------
+
+
+def _review_errors(*, household: Household, year: int, reviewed_on: date, deprivations,
+                   standard: PovertyStandard | None) -> dict:
+    errors = {}
+    if household.status != Household.Status.ACTIVE:
+        errors["household"] = _("This household is archived.")
+    if standard is None:
+        errors["year"] = _("No poverty standard covers the year %(year)d.") % {"year": year}
+    else:
+        known = set(standard.indicators.values_list("code", flat=True))
+        unknown = sorted(set(deprivations) - known)
+        if unknown:
+            errors["deprivations"] = _(
+                "Not indicators of %(standard)s: %(codes)s. Its indicators are: %(known)s."
+            ) % {"standard": standard.code, "codes": ", ".join(unknown), "known": ", ".join(sorted(known))}
+    if reviewed_on.year != year:
+        errors["reviewed_on"] = _("A review of %(year)d is carried out in %(year)d.") % {"year": year}
+    elif reviewed_on > timezone.localdate():
+        errors["reviewed_on"] = _("The review date is in the future.")
+    return errors
+
+
+def _classify(review: Review):
+    review.deprivation_count = len(review.deprivations)
+    review.poverty_class, review.explanation = poverty_class_for(
+        income=review.income_per_capita,
+        deprivation_count=review.deprivation_count,
+        standard=review.standard,
+        residence=review.residence,
+    )
+
+
+@transaction.atomic
+def review_record(
+    *,
+    by,
+    household: Household,
+    year: int,
+    kind: str,
+    reviewed_on: date,
+    income_per_capita: int,
+    deprivations: Iterable[str] = (),
+    corrects: Review | None = None,
+) -> Review:
+    """Records a draft review and classifies it. A correction of an approved review names it in
+    `corrects`; the correction supersedes it when approved."""
+    household = _lock_household(household)
+    deprivations = sorted(set(deprivations))
+    standard = PovertyStandard.objects.for_year(year).first()
+    errors = _review_errors(household=household, year=year, reviewed_on=reviewed_on,
+                            deprivations=deprivations, standard=standard)
+    if corrects is not None:
+        if corrects.household_id != household.pk:
+            errors["corrects"] = _("A correction is of a review of the same household.")
+        elif corrects.status != Review.Status.APPROVED:
+            errors["corrects"] = _("Only an approved review is corrected; change a draft directly.")
+        elif (corrects.year, corrects.kind) != (year, kind):
+            errors["corrects"] = _("A correction keeps the year and kind of the review it corrects.")
+        elif corrects.corrections.filter(status=Review.Status.DRAFT).exists():
+            errors["corrects"] = _("This review already has a draft correction; change that one.")
+    elif kind == Review.Kind.PERIODIC and Review.objects.filter(
+        household=household, year=year, kind=kind, corrects__isnull=True
+    ).exclude(status=Review.Status.SUPERSEDED).exists():
+        errors["kind"] = _(
+            "This household already has a periodic review for %(year)d; correct it instead."
+        ) % {"year": year}
+    if errors:
+        raise ValidationError(errors)
+    review = Review(
+        household=household, year=year, kind=kind, reviewed_on=reviewed_on,
+        income_per_capita=income_per_capita, deprivations=deprivations, standard=standard,
+        residence=household.residence, corrects=corrects,
+    )
+    _classify(review)
+    _attribute(review, by)
+    review.save(force_insert=True)
+    return review
+
+
+REVIEW_EDITABLE = ("reviewed_on", "income_per_capita", "deprivations")
+
+
+@transaction.atomic
+def review_update(*, review: Review, by, changes: Mapping, if_match: str | None = None) -> Review:
+    review = Review.objects.select_for_update().select_related("household", "standard").get(pk=review.pk)
+    _require_version(review, if_match)
+    if review.status != Review.Status.DRAFT:
+        raise Conflict(_("Only a draft review can be changed; correct an approved one with a new review."))
+    unknown = set(changes) - set(REVIEW_EDITABLE)
+    if unknown:
+        raise ValidationError({field: _("This field cannot be changed.") for field in unknown})
+    deprivations = sorted(set(changes.get("deprivations", review.deprivations)))
+    reviewed_on = changes.get("reviewed_on", review.reviewed_on)
+    errors = _review_errors(household=review.household, year=review.year, reviewed_on=reviewed_on,
+                            deprivations=deprivations, standard=review.standard)
+    if errors:
+        raise ValidationError(errors)
+    review.reviewed_on = reviewed_on
+    review.deprivations = deprivations
+    review.income_per_capita = changes.get("income_per_capita", review.income_per_capita)
+    _classify(review)
+    review.version += 1
+    _attribute(review, by)
+    review.save()
+    return review
+
+
+def _approve(reviews: list[Review], *, by, decision_number: str, decision_date: date):
+    """Approves drafts, supersedes what they correct, and recomputes the transitions of every
+    approved review of the households concerned (an earlier review changes the later ones)."""
+    now = timezone.now()
+    for review in reviews:
+        review.status = Review.Status.APPROVED
+        review.approved_at, review.approved_by = now, by
+        review.decision_number, review.decision_date = decision_number, decision_date
+        review.version += 1
+    corrected = [r.corrects_id for r in reviews if r.corrects_id]
+    superseded = list(Review.objects.filter(pk__in=corrected))
+    for review in superseded:
+        review.status = Review.Status.SUPERSEDED
+        review.version += 1
+    household_ids = {r.household_id for r in reviews}
+    chain: dict = {}
+    changed = {r.pk: r for r in reviews}
+    stored = (
+        Review.objects.approved()
+        .filter(household_id__in=household_ids)
+        .exclude(pk__in=[*changed, *corrected])
+        .chronological()
+    )
+    for review in [*stored, *reviews]:
+        chain.setdefault(review.household_id, []).append(review)
+    households = []
+    for household_id, household_reviews in chain.items():
+        household_reviews.sort(key=lambda r: (r.year, r.reviewed_on, r.approved_at, str(r.pk)))
+        transitions = transitions_for([r.poverty_class for r in household_reviews])
+        for review, transition in zip(household_reviews, transitions):
+            if review.transition != transition:
+                review.transition = transition
+                changed[review.pk] = review
+        latest = household_reviews[-1]
+        households.append(Household(pk=household_id, poverty_class=latest.poverty_class,
+                                    poverty_class_year=latest.year, version=F("version") + 1))
+    for review in [*changed.values(), *superseded]:
+        _attribute(review, by)
+    bulk_update_with_history(
+        [*superseded, *changed.values()],
+        Review,
+        ["status", "approved_at", "approved_by", "decision_number", "decision_date", "transition", "version"],
+        batch_size=1000,
+        default_user=by,
+    )
+    Household.objects.bulk_update(households, ["poverty_class", "poverty_class_year", "version"], batch_size=1000)
+
+
+def _approval_errors(decision_number: str, decision_date: date | None) -> dict:
+    errors = {}
+    if not decision_number.strip():
+        errors["decision_number"] = _("Give the number of the recognition decision.")
+    if decision_date is None:
+        errors["decision_date"] = _("Give the date of the recognition decision.")
+    elif decision_date > timezone.localdate():
+        errors["decision_date"] = _("The decision date is in the future.")
+    return errors
+
+
+@transaction.atomic
+def review_approve(*, review: Review, by, decision_number: str, decision_date: date,
+                   if_match: str | None = None) -> Review:
+    review = Review.objects.select_for_update().get(pk=review.pk)
+    _require_version(review, if_match)
+    if review.status != Review.Status.DRAFT:
+        raise Conflict(_("This review is already %(status)s.") % {"status": review.get_status_display()})
+    errors = _approval_errors(decision_number, decision_date)
+    if errors:
+        raise ValidationError(errors)
+    if review.corrects_id:
+        Review.objects.select_for_update().filter(pk=review.corrects_id).get()
+    _approve([review], by=by, decision_number=decision_number, decision_date=decision_date)
+    return Review.objects.get(pk=review.pk)
+
+
+@transaction.atomic
+def reviews_approve_in_area(*, by, reviews, area: Area, year: int, decision_number: str,
+                            decision_date: date) -> int:
+    """Approves every draft review of `year` in `area` among `reviews` (the caller's visible
+    reviews): one recognition decision for a commune's whole list."""
+    errors = _approval_errors(decision_number, decision_date)
+    if errors:
+        raise ValidationError(errors)
+    drafts = list(
+        reviews.select_for_update()
+        .filter(status=Review.Status.DRAFT, year=year, household__area__path__startswith=area.path)
+        .order_by("pk")
+    )
+    _approve(drafts, by=by, decision_number=decision_number, decision_date=decision_date)
+    return len(drafts)
+
+
+# Poverty standards -------------------------------------------------------------------------
+
+
+def _standard_errors(*, standard: PovertyStandard | None, data: Mapping) -> dict:
+    errors = {}
+    first, last = data["first_year"], data["last_year"]
+    if first > last:
+        errors["last_year"] = _("The last review year is before the first.")
+    overlapping = PovertyStandard.objects.filter(first_year__lte=last, last_year__gte=first)
+    if standard is not None:
+        overlapping = overlapping.exclude(pk=standard.pk)
+    if overlapping.exists():
+        errors["first_year"] = _("These years overlap the standard %(code)s.") % {
+            "code": ", ".join(overlapping.values_list("code", flat=True))
+        }
+    ceilings = (data.get("rural_ceiling"), data.get("urban_ceiling"))
+    if (ceilings[0] is None) != (ceilings[1] is None):
+        errors["urban_ceiling"] = _("Give both average-living ceilings, or neither.")
+    elif ceilings[0] is not None and (ceilings[0] < data["rural_line"] or ceilings[1] < data["urban_line"]):
+        errors["rural_ceiling"] = _("A ceiling is at or above its income line.")
+    return errors
+
+
+def _set_indicators(standard: PovertyStandard, indicators: list[Mapping]):
+    codes = [i["code"] for i in indicators]
+    kept = set(codes)
+    removed = standard.indicators.exclude(code__in=kept)
+    if removed.exists() and standard.reviews.exists():
+        raise ValidationError({"indicators": _(
+            "Reviews already use this standard: its indicators can be renamed or added, not removed (%(codes)s)."
+        ) % {"codes": ", ".join(removed.values_list("code", flat=True))}})
+    removed.delete()
+    for position, data in enumerate(indicators):
+        standard.indicators.update_or_create(code=data["code"], defaults={**data, "position": position})
+
+
+@transaction.atomic
+def standard_create(*, by, indicators: list[Mapping], **data) -> PovertyStandard:
+    errors = _standard_errors(standard=None, data=data)
+    if PovertyStandard.objects.filter(code=data["code"]).exists():
+        errors["code"] = _("A standard with this code already exists.")
+    if errors:
+        raise ValidationError(errors)
+    standard = PovertyStandard(**data)
+    _attribute(standard, by)
+    standard.save()
+    _set_indicators(standard, indicators)
+    return standard
+
+
+@transaction.atomic
+def standard_update(*, standard: PovertyStandard, by, changes: Mapping) -> PovertyStandard:
+    """Corrects a standard. Draft reviews are classified again; approved reviews keep the class
+    their recognition decision gave them."""
+    standard = PovertyStandard.objects.select_for_update().get(pk=standard.pk)
+    changes = dict(changes)
+    indicators = changes.pop("indicators", None)
+    changes.pop("code", None)
+    merged = {f: changes.get(f, getattr(standard, f)) for f in
+              ("first_year", "last_year", "rural_line", "urban_line", "rural_ceiling", "urban_ceiling")}
+    errors = _standard_errors(standard=standard, data=merged)
+    if errors:
+        raise ValidationError(errors)
+    for field, value in changes.items():
+        setattr(standard, field, value)
+    _attribute(standard, by)
+    standard.save()
+    if indicators is not None:
+        _set_indicators(standard, indicators)
+    drafts = list(standard.reviews.filter(status=Review.Status.DRAFT).select_related("standard"))
+    for review in drafts:
+        review.standard = standard
+        _classify(review)
+        review.version += 1
+    bulk_update_with_history(drafts, Review, ["deprivation_count", "poverty_class", "explanation", "version"],
+                             batch_size=1000, default_user=by,
+                             default_change_reason=_("poverty standard corrected"))
+    return standard

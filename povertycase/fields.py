@@ -2,6 +2,7 @@
 gets the same answer as a row that does not exist."""
 
 from django.utils.translation import gettext_lazy as _
+from django.db import models
 from rest_framework import serializers
 
 
@@ -33,8 +34,64 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 
     def __init__(self, model, **kwargs):
         self.model = model
-        kwargs.setdefault("pk_field", serializers.UUIDField())
+        kwargs.setdefault("pk_field", UUIDField())
         super().__init__(**kwargs)
 
     def get_queryset(self):
         return self.model.objects.visible_to(self.context["request"].user)
+
+
+class _Strict:
+    """DRF coerces `0` to `"0"`, `"12"` to 12, `1` to a UUID and `"yes"` to true. Clients that
+    send the wrong JSON type get told, not silently fixed."""
+
+    accepts: tuple = (str,)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) and bool not in self.accepts or not isinstance(data, self.accepts):
+            raise serializers.ValidationError(
+                _("Expected %(type)s.") % {"type": self.type_name}, code="invalid"
+            )
+        return super().to_internal_value(data)
+
+
+class CharField(_Strict, serializers.CharField):
+    type_name = _("a string")
+
+
+class RegexField(_Strict, serializers.RegexField):
+    type_name = _("a string")
+
+
+class EmailField(_Strict, serializers.EmailField):
+    type_name = _("a string")
+
+
+class UUIDField(_Strict, serializers.UUIDField):
+    type_name = _("a UUID string")
+
+
+class IntegerField(_Strict, serializers.IntegerField):
+    accepts = (int,)
+    type_name = _("a whole number")
+
+
+class BooleanField(_Strict, serializers.BooleanField):
+    accepts = (bool,)
+    type_name = _("true or false")
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: CharField,
+        models.TextField: CharField,
+        models.EmailField: EmailField,
+        models.UUIDField: UUIDField,
+        models.IntegerField: IntegerField,
+        models.PositiveIntegerField: IntegerField,
+        models.PositiveSmallIntegerField: IntegerField,
+        models.PositiveBigIntegerField: IntegerField,
+        models.BigIntegerField: IntegerField,
+        models.BooleanField: BooleanField,
+    }

@@ -2,7 +2,7 @@ import django_filters
 from drf_spectacular.utils import extend_schema_field
 from django.utils.translation import gettext_lazy as _
 
-from households.models import Area, Household, Member, Residence
+from households.models import Area, Household, Member, PovertyClass, Residence, Review, Transition
 from households.search import search_terms
 from povertycase.filters import FilterSet, SinceFilter, StrictBooleanFilter, text_filter
 
@@ -37,6 +37,9 @@ class HouseholdFilter(FilterSet):
     residence = django_filters.ChoiceFilter(choices=Residence.choices)
     ethnic_minority = StrictBooleanFilter()
     status = django_filters.ChoiceFilter(choices=Household.Status.choices)
+    poverty_class = django_filters.ChoiceFilter(
+        choices=PovertyClass.choices, help_text=_("Class of the latest approved review.")
+    )
     updated_since = SinceFilter(
         field_name="updated_at",
         lookup_expr="gte",
@@ -52,7 +55,7 @@ class HouseholdFilter(FilterSet):
 
     class Meta:
         model = Household
-        fields = ["area", "residence", "ethnic_minority", "status", "updated_since", "search"]
+        fields = ["area", "residence", "ethnic_minority", "status", "poverty_class", "updated_since", "search"]
 
     def filter_area(self, queryset, name, value):
         return queryset.in_area(value)
@@ -71,3 +74,28 @@ class MemberFilter(FilterSet):
     class Meta:
         model = Member
         fields = ["household", "status", "updated_since"]
+
+
+class ReviewFilter(FilterSet):
+    household = django_filters.UUIDFilter(field_name="household_id")
+    area = extend_schema_field({"type": "string", "pattern": AREA_CODE})(
+        django_filters.ModelChoiceFilter(
+            queryset=visible_areas,
+            to_field_name="code",
+            method="filter_area",
+            help_text=_("Reviews of households in this unit and every unit below it."),
+        )
+    )
+    year = extend_schema_field({"type": "integer", "minimum": 2000, "maximum": 2100})(
+        django_filters.NumberFilter(min_value=2000, max_value=2100, decimal_places=0)
+    )
+    status = django_filters.ChoiceFilter(choices=Review.Status.choices)
+    poverty_class = django_filters.ChoiceFilter(choices=PovertyClass.choices)
+    transition = django_filters.ChoiceFilter(choices=Transition.choices)
+
+    class Meta:
+        model = Review
+        fields = ["household", "area", "year", "status", "poverty_class", "transition"]
+
+    def filter_area(self, queryset, name, value):
+        return queryset.filter(household__area__path__startswith=value.path)

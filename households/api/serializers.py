@@ -1,10 +1,32 @@
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from households.models import Area, Household, Member, PovertyCause, Residence, SupportNeed
+from households.models import (
+    Area,
+    Household,
+    Indicator,
+    Member,
+    PovertyCause,
+    PovertyClass,
+    PovertyStandard,
+    Residence,
+    Review,
+    SupportNeed,
+    Transition,
+)
 from households.services import HOUSEHOLD_EDITABLE, MEMBER_EDITABLE
-from povertycase.fields import ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
+from povertycase.fields import (
+    BooleanField,
+    CharField,
+    IntegerField,
+    ModelSerializer,
+    RegexField,
+    ScopedPrimaryKeyRelatedField,
+    ScopedSlugRelatedField,
+    UUIDField,
+)
 
 national_id_validator = RegexValidator(
     r"^\d{12}$", _("A national ID (CCCD) is exactly 12 digits.")
@@ -15,13 +37,14 @@ household_code_validator = RegexValidator(
 )
 
 
+@extend_schema_field({"type": "string", "maxLength": 16, "description": "Code of an administrative unit."})
 class AreaCodeField(ScopedSlugRelatedField):
     def __init__(self, **kwargs):
         super().__init__(Area, slug_field="code", max_length=16, **kwargs)
 
 
-class AreaSerializer(serializers.ModelSerializer):
-    code = serializers.CharField(max_length=16, help_text=_("Official code; a string (leading zeros)."))
+class AreaSerializer(ModelSerializer):
+    code = CharField(max_length=16, help_text=_("Official code; a string (leading zeros)."))
     parent = AreaCodeField(required=False, allow_null=True, help_text=_("Code of the unit above."))
     residence = serializers.ChoiceField(
         choices=Residence.choices,
@@ -41,9 +64,8 @@ class AreaUpdateSerializer(AreaSerializer):
         read_only_fields = ["code", "created_at", "updated_at"]
 
 
-class UniqueChoicesField(serializers.ListField):
-    def __init__(self, choices, **kwargs):
-        super().__init__(child=serializers.ChoiceField(choices=choices), max_length=len(choices), **kwargs)
+class UniqueListField(serializers.ListField):
+    """A list in which each value may appear once."""
 
     def to_internal_value(self, data):
         values = super().to_internal_value(data)
@@ -52,9 +74,20 @@ class UniqueChoicesField(serializers.ListField):
         return values
 
 
+class UniqueChoicesField(UniqueListField):
+    def __init__(self, choices, **kwargs):
+        super().__init__(child=serializers.ChoiceField(choices=choices), max_length=len(choices), **kwargs)
+
+
+class UniqueCodesField(UniqueListField):
+    def __init__(self, **kwargs):
+        child = RegexField(r"^[a-z][a-z0-9_]{0,31}$", max_length=32)
+        super().__init__(child=child, max_length=50, **kwargs)
+
+
 class MemberFieldsMixin(serializers.Serializer):
-    full_name = serializers.CharField(max_length=128)
-    national_id = serializers.CharField(
+    full_name = CharField(max_length=128)
+    national_id = CharField(
         required=False,
         allow_null=True,
         min_length=12,
@@ -62,7 +95,7 @@ class MemberFieldsMixin(serializers.Serializer):
         validators=[national_id_validator],
         help_text=_("Citizen ID (CCCD): 12 digits, unique among members; null when unknown."),
     )
-    ethnicity = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    ethnicity = CharField(max_length=64, required=False, allow_blank=True)
     date_of_birth = serializers.DateField(help_text=_("Not in the future."))
 
 
@@ -70,7 +103,7 @@ MEMBER_READ_ONLY = ["status", "archive_reason", "version", "created_at", "update
 MEMBER_FIELDS = ["id", *MEMBER_EDITABLE, *MEMBER_READ_ONLY]
 
 
-class HouseholdMemberSerializer(MemberFieldsMixin, serializers.ModelSerializer):
+class HouseholdMemberSerializer(MemberFieldsMixin, ModelSerializer):
     """A member inside its household (created with it, or read with it)."""
 
     archive_reason = serializers.ChoiceField(
@@ -85,7 +118,7 @@ class HouseholdMemberSerializer(MemberFieldsMixin, serializers.ModelSerializer):
         validators = []
 
 
-class MemberSerializer(MemberFieldsMixin, serializers.ModelSerializer):
+class MemberSerializer(MemberFieldsMixin, ModelSerializer):
     archive_reason = HouseholdMemberSerializer._declared_fields["archive_reason"]
     household = ScopedPrimaryKeyRelatedField(Household, help_text=_("The household's id."))
 
@@ -101,23 +134,32 @@ class MemberArchiveSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=Member.ArchiveReason.choices)
 
 
-HOUSEHOLD_READ_ONLY = ["status", "archive_reason", "archive_note", "version", "created_at", "updated_at"]
+HOUSEHOLD_READ_ONLY = [
+    "poverty_class",
+    "poverty_class_year",
+    "status",
+    "archive_reason",
+    "archive_note",
+    "version",
+    "created_at",
+    "updated_at",
+]
 
 
-class HouseholdSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(
+class HouseholdSerializer(ModelSerializer):
+    id = UUIDField(
         required=False,
         help_text=_("Optional on create: a client may choose the id so that a retried create "
                     "returns the stored household (200) instead of making a second one."),
     )
-    code = serializers.CharField(
+    code = CharField(
         required=False,
         max_length=32,
         validators=[household_code_validator],
         help_text=_("Unique register code; generated as `<commune code>-NNNNNN` when not given."),
     )
     area = AreaCodeField(help_text=_("Code of the commune or village the household lives in."))
-    address = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    address = CharField(max_length=255, required=False, allow_blank=True)
     residence = serializers.ChoiceField(
         choices=Residence.choices,
         required=False,
@@ -129,6 +171,11 @@ class HouseholdSerializer(serializers.ModelSerializer):
     archive_reason = serializers.ChoiceField(
         choices=Household.ArchiveReason.choices, allow_blank=True, read_only=True,
         help_text=_("Why the household was archived; empty while active."),
+    )
+    poverty_class = serializers.ChoiceField(
+        choices=PovertyClass.choices, allow_blank=True, read_only=True,
+        help_text=_("Class of the latest approved review (a household not re-listed keeps its "
+                    "class); empty before the first."),
     )
 
     class Meta:
@@ -151,7 +198,7 @@ class HouseholdUpdateSerializer(HouseholdSerializer):
 
 class HouseholdArchiveSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=Household.ArchiveReason.choices)
-    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    note = CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
 class ChangeHeadSerializer(serializers.Serializer):
@@ -163,17 +210,109 @@ class ChangeHeadSerializer(serializers.Serializer):
 
 
 class FieldChangeSerializer(serializers.Serializer):
-    field = serializers.CharField()
+    field = CharField()
     old = serializers.JSONField(allow_null=True)
     new = serializers.JSONField(allow_null=True)
 
 
 class HistoryEntrySerializer(serializers.Serializer):
     at = serializers.DateTimeField()
-    user = serializers.CharField(allow_null=True, help_text=_("Username of who made the change."))
+    user = CharField(allow_null=True, help_text=_("Username of who made the change."))
     action = serializers.ChoiceField(choices=["created", "changed", "deleted"])
     object = serializers.ChoiceField(choices=["household", "member"])
-    object_id = serializers.UUIDField()
-    label = serializers.CharField(help_text=_("The household code or the member's name."))
-    reason = serializers.CharField(allow_null=True)
+    object_id = UUIDField()
+    label = CharField(help_text=_("The household code or the member's name."))
+    reason = CharField(allow_null=True)
     changes = FieldChangeSerializer(many=True)
+
+
+class IndicatorSerializer(ModelSerializer):
+    code = RegexField(r"^[a-z][a-z0-9_]{0,31}$", max_length=32)
+
+    class Meta:
+        model = Indicator
+        fields = ["code", "dimension", "name_vi", "name_en"]
+
+
+class PovertyStandardSerializer(ModelSerializer):
+    code = RegexField(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$", max_length=32)
+    first_year = IntegerField(min_value=2000, max_value=2100)
+    last_year = IntegerField(min_value=2000, max_value=2100)
+    rural_line = IntegerField(min_value=0, max_value=10**12, help_text=_("VND per person per month."))
+    urban_line = IntegerField(min_value=0, max_value=10**12, help_text=_("VND per person per month."))
+    rural_ceiling = IntegerField(min_value=0, max_value=10**12, allow_null=True, required=False,
+                                             help_text=_("Top of the average living standard; null if none."))
+    urban_ceiling = IntegerField(min_value=0, max_value=10**12, allow_null=True, required=False)
+    poor_min_deprivations = IntegerField(min_value=1, max_value=50, required=False)
+    indicators = IndicatorSerializer(many=True, min_length=1, max_length=50)
+
+    class Meta:
+        model = PovertyStandard
+        fields = ["code", "name", "legal_basis", "first_year", "last_year", "rural_line", "urban_line",
+                  "rural_ceiling", "urban_ceiling", "poor_min_deprivations", "provisional", "indicators",
+                  "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+        validators = []
+
+    def validate_indicators(self, indicators):
+        codes = [i["code"] for i in indicators]
+        if len(set(codes)) != len(codes):
+            raise serializers.ValidationError(_("Each indicator code may appear once."))
+        return indicators
+
+
+class PovertyStandardUpdateSerializer(PovertyStandardSerializer):
+    class Meta(PovertyStandardSerializer.Meta):
+        read_only_fields = ["code", "created_at", "updated_at"]
+
+
+class ReviewSerializer(ModelSerializer):
+    household = ScopedPrimaryKeyRelatedField(Household, help_text=_("The household's id."))
+    year = IntegerField(min_value=2000, max_value=2100)
+    income_per_capita = IntegerField(
+        min_value=0, max_value=10**12, help_text=_("Whole VND per person per month.")
+    )
+    deprivations = UniqueCodesField(
+        required=False,
+        help_text=_("Codes of the indicators of the standard in force for the year on which the "
+                    "household is deprived."),
+    )
+    corrects = ScopedPrimaryKeyRelatedField(
+        Review, required=False, allow_null=True,
+        help_text=_("The approved review this one corrects; it is superseded when this is approved."),
+    )
+    standard = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    transition = serializers.ChoiceField(choices=Transition.choices, allow_blank=True, read_only=True,
+                                         help_text=_("From the previous approved review; empty while draft."))
+    decision_number = CharField(read_only=True)
+    decision_date = serializers.DateField(read_only=True, allow_null=True)
+    approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Review
+        fields = ["id", "household", "year", "kind", "reviewed_on", "income_per_capita", "deprivations",
+                  "corrects", "standard", "residence", "deprivation_count", "poverty_class", "explanation",
+                  "status", "transition", "decision_number", "decision_date", "approved_at", "approved_by",
+                  "version", "created_at", "updated_at"]
+        read_only_fields = ["residence", "deprivation_count", "poverty_class", "explanation", "status",
+                            "approved_at", "version", "created_at", "updated_at"]
+        validators = []
+
+
+class ReviewUpdateSerializer(ReviewSerializer):
+    class Meta(ReviewSerializer.Meta):
+        read_only_fields = ReviewSerializer.Meta.read_only_fields + ["household", "year", "kind", "corrects"]
+
+
+class ApprovalSerializer(serializers.Serializer):
+    decision_number = CharField(max_length=64, help_text=_("Number of the commune chair's recognition decision."))
+    decision_date = serializers.DateField()
+
+
+class AreaApprovalSerializer(ApprovalSerializer):
+    area = AreaCodeField(help_text=_("Every draft review of households in this area and below."))
+    year = IntegerField(min_value=2000, max_value=2100)
+
+
+class AreaApprovalResultSerializer(serializers.Serializer):
+    approved = IntegerField(help_text=_("How many draft reviews were approved."))

@@ -6,11 +6,11 @@ from rest_framework.response import Response
 
 from households import services
 from households.api import serializers as s
-from households.api.filters import AreaFilter, HouseholdFilter, MemberFilter
+from households.api.filters import AreaFilter, HouseholdFilter, MemberFilter, ReviewFilter
 from households.history import household_history
-from households.models import Area, Household, Member
+from households.models import Area, Household, Member, PovertyStandard, Review
 from povertycase.etags import IF_MATCH, IF_NONE_MATCH, VersionedRetrieveMixin, versioned_response
-from povertycase.permissions import AdminWrites
+from povertycase.permissions import AdminWrites, ManagerAccess
 
 
 @extend_schema_view(
@@ -221,3 +221,113 @@ class MemberViewSet(
             **serializer.validated_data,
         )
         return versioned_response(s.MemberSerializer, member, context=self.get_serializer_context())
+
+
+@extend_schema_view(
+    create=extend_schema(request=s.PovertyStandardSerializer, responses={201: s.PovertyStandardSerializer}),
+    partial_update=extend_schema(request=s.PovertyStandardUpdateSerializer, responses=s.PovertyStandardSerializer),
+)
+class PovertyStandardViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Multidimensional poverty standards: income lines, average-living ceilings and indicators,
+    each for its review years. Everyone reads them; admins add or correct them."""
+
+    permission_classes = [AdminWrites]
+    lookup_field = "code"
+    lookup_value_regex = "[A-Za-z0-9_.-]{1,32}"
+    cursor_ordering = "first_year"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return PovertyStandard.objects.visible_to(self.request.user).prefetch_related("indicators")
+
+    def get_serializer_class(self):
+        if self.action == "partial_update":
+            return s.PovertyStandardUpdateSerializer
+        return s.PovertyStandardSerializer
+
+    def perform_create(self, serializer):
+        serializer.instance = services.standard_create(by=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        services.standard_update(standard=serializer.instance, by=self.request.user,
+                                 changes=serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+
+
+@extend_schema_view(retrieve=extend_schema(parameters=[IF_NONE_MATCH]))
+class ReviewViewSet(
+    VersionedRetrieveMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Annual poverty reviews. Officers record drafts; managers approve them with the commune's
+    recognition decision. An approved review is corrected by a new review (`corrects`)."""
+
+    serializer_class = s.ReviewSerializer
+    filterset_class = ReviewFilter
+    cursor_ordering = "created_at"
+    versioned = True
+    extra_error_codes: dict = {"PATCH": ["409"]}
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return (
+            Review.objects.visible_to(self.request.user)
+            .select_related("standard", "approved_by")
+        )
+
+    def get_permissions(self):
+        if self.action in ("approve", "approve_area"):
+            return [ManagerAccess()]
+        return super().get_permissions()
+
+    @extend_schema(request=s.ReviewSerializer, responses={201: s.ReviewSerializer})
+    def create(self, request):
+        serializer = s.ReviewSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        review = services.review_record(by=request.user, **serializer.validated_data)
+        return versioned_response(s.ReviewSerializer, self.get_queryset().get(pk=review.pk),
+                                  context=self.get_serializer_context(), status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ReviewUpdateSerializer, responses=s.ReviewSerializer, parameters=[IF_MATCH])
+    def partial_update(self, request, pk=None):
+        review = self.get_object()
+        serializer = s.ReviewUpdateSerializer(review, data=request.data, partial=True,
+                                              context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        services.review_update(review=review, by=request.user, changes=serializer.validated_data,
+                               if_match=request.headers.get("If-Match"))
+        return versioned_response(s.ReviewSerializer, self.get_queryset().get(pk=review.pk),
+                                  context=self.get_serializer_context())
+
+    @extend_schema(request=s.ApprovalSerializer, responses=s.ReviewSerializer, parameters=[IF_MATCH])
+    @action(detail=True, methods=["post"], extra_error_codes={"POST": ["409", "412"]})
+    def approve(self, request, pk=None):
+        """Approve a draft review (managers). Approving recomputes the transitions of the
+        household's later reviews."""
+        review = self.get_object()
+        serializer = s.ApprovalSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.review_approve(review=review, by=request.user, if_match=request.headers.get("If-Match"),
+                                **serializer.validated_data)
+        return versioned_response(s.ReviewSerializer, self.get_queryset().get(pk=review.pk),
+                                  context=self.get_serializer_context())
+
+    @extend_schema(request=s.AreaApprovalSerializer, responses=s.AreaApprovalResultSerializer,
+                   operation_id="v1_reviews_approve_area")
+    @action(detail=False, methods=["post"], url_path="approve", filterset_class=None, pagination_class=None)
+    def approve_area(self, request):
+        """Approve every draft review of a year in an area (managers): one recognition
+        decision for a commune's whole list."""
+        serializer = s.AreaApprovalSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        count = services.reviews_approve_in_area(by=request.user, reviews=self.get_queryset(),
+                                                 **serializer.validated_data)
+        return Response({"approved": count})

@@ -3,12 +3,13 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from households.api.serializers import AreaCodeField
+from povertycase.fields import CharField, EmailField, ModelSerializer, RegexField
 from povertycase.accounts.models import User
 
 
-class UserSerializer(serializers.ModelSerializer):
-    username = serializers.RegexField(r"^[\w.@+-]+$", max_length=150)
-    password = serializers.CharField(
+class UserSerializer(ModelSerializer):
+    username = RegexField(r"^[\w.@+-]+$", max_length=150)
+    password = CharField(
         write_only=True, max_length=128, style={"input_type": "password"},
         help_text=_("Write-only. Checked against the password rules."),
     )
@@ -18,9 +19,9 @@ class UserSerializer(serializers.ModelSerializer):
         help_text=_("Code of the unit whose records the user sees; null for the whole country "
                     "(admins only)."),
     )
-    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    first_name = CharField(max_length=150, required=False, allow_blank=True)
+    last_name = CharField(max_length=150, required=False, allow_blank=True)
+    email = EmailField(max_length=254, required=False, allow_blank=True)
 
     class Meta:
         model = User
@@ -32,11 +33,11 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class UserUpdateSerializer(UserSerializer):
-    password = serializers.CharField(write_only=True, max_length=128, required=False,
+    password = CharField(write_only=True, max_length=128, required=False,
                                      style={"input_type": "password"})
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(ModelSerializer):
     area = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
@@ -45,8 +46,8 @@ class MeSerializer(serializers.ModelSerializer):
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=128, style={"input_type": "password"}, trim_whitespace=False)
+    username = CharField(max_length=150)
+    password = CharField(max_length=128, style={"input_type": "password"}, trim_whitespace=False)
 
     def validate(self, attrs):
         user = authenticate(self.context["request"], username=attrs["username"], password=attrs["password"])
@@ -59,4 +60,4 @@ class TokenRequestSerializer(serializers.Serializer):
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(help_text=_("Send it as `Authorization: Token <token>`."))
+    token = CharField(help_text=_("Send it as `Authorization: Token <token>`."))
