@@ -674,7 +674,7 @@ def reviews_approve_in_area(*, by, reviews, area: Area, year: int, decision_numb
     if errors:
         raise ValidationError(errors)
     drafts = list(
-        reviews.select_for_update()
+        reviews.select_related(None).select_for_update()
         .filter(status=Review.Status.DRAFT, year=year, household__area__path__startswith=area.path)
         .order_by("pk")
     )
