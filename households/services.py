@@ -485,14 +485,16 @@ def member_archive(*, member: Member, by, reason: str, if_match: str | None = No
 
 
 def _review_errors(*, household: Household, year: int, reviewed_on: date, deprivations,
-                   standard: PovertyStandard | None) -> dict:
+                   standard: PovertyStandard | None, indicator_codes: set[str] | None = None) -> dict:
     errors = {}
     if household.status != Household.Status.ACTIVE:
         errors["household"] = _("This household is archived.")
     if standard is None:
         errors["year"] = _("No poverty standard covers the year %(year)d.") % {"year": year}
     else:
-        known = set(standard.indicators.values_list("code", flat=True))
+        known = indicator_codes if indicator_codes is not None else set(
+            standard.indicators.values_list("code", flat=True)
+        )
         unknown = sorted(set(deprivations) - known)
         if unknown:
             errors["deprivations"] = _(

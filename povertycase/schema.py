@@ -56,7 +56,8 @@ class AutoSchema(SpectacularAutoSchema):
             if code in responses:
                 continue
             serializer = ValidationErrorSerializer if code == "400" else ErrorSerializer
-            response = self._get_response_for_code(serializer, code)
+            # Errors answer in JSON on every endpoint, spreadsheet endpoints included.
+            response = self._get_response_for_code(serializer, code, media_types=["application/json"])
             response["description"] = str(ERROR_DESCRIPTIONS[code])
             responses[code] = response
         return dict(sorted(responses.items()))

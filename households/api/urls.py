@@ -1,4 +1,12 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
+
+from households.api.imports import (
+    HouseholdImportView,
+    HouseholdTemplateView,
+    ReviewImportView,
+    ReviewTemplateView,
+)
 
 from households.api.views import (
     AreaViewSet,
@@ -15,4 +23,10 @@ router.register("members", MemberViewSet, basename="member")
 router.register("poverty-standards", PovertyStandardViewSet, basename="poverty-standard")
 router.register("reviews", ReviewViewSet, basename="review")
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path("imports/households/", HouseholdImportView.as_view(), name="import-households"),
+    path("imports/households/template/", HouseholdTemplateView.as_view(), name="import-households-template"),
+    path("imports/reviews/", ReviewImportView.as_view(), name="import-reviews"),
+    path("imports/reviews/template/", ReviewTemplateView.as_view(), name="import-reviews-template"),
+]

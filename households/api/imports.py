@@ -1,0 +1,146 @@
+"""Bulk import endpoints: upload a CSV or XLSX file, get every row's errors or the counts."""
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from households.imports import (
+    HOUSEHOLD_COLUMNS,
+    ImportRejected,
+    RowError,
+    households_import,
+    read_table,
+    review_columns,
+    reviews_import,
+)
+from povertycase.renderers import XLSX, TableViewMixin
+
+
+class ImportRequestSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text=_("A CSV (UTF-8) or XLSX file; the first row names the columns."))
+    dry_run = serializers.BooleanField(
+        default=False, help_text=_("Check every row and report the counts without writing anything.")
+    )
+
+
+class ImportResultSerializer(serializers.Serializer):
+    rows = serializers.IntegerField(help_text=_("Rows read, the header excluded."))
+    dry_run = serializers.BooleanField()
+    created = serializers.DictField(child=serializers.IntegerField(), help_text=_("Records created, by kind."))
+    updated = serializers.DictField(child=serializers.IntegerField(), help_text=_("Records changed, by kind."))
+    unchanged = serializers.IntegerField(help_text=_("Rows that matched stored records exactly."))
+
+
+class RowErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text=_("Row number as the spreadsheet shows it (the header is row 1)."))
+    column = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ImportErrorsSerializer(serializers.Serializer):
+    errors = RowErrorSerializer(many=True, help_text=_("The first 1,000 errors, by row; row 0 "
+                                                         "is the request itself (a missing file)."))
+    error_count = serializers.IntegerField()
+
+
+class _ImportView(APIView):
+    parser_classes = [MultiPartParser]
+    run = None
+
+    def post(self, request):
+        # Every 400 of an import has one shape, `errors` by row and column; row 0 is the request.
+        form = ImportRequestSerializer(data=request.data)
+        if not form.is_valid():
+            problems = [RowError(0, field, str(m)) for field, messages in form.errors.items() for m in messages]
+            return Response(_errors_body(problems), status=status.HTTP_400_BAD_REQUEST)
+        upload = form.validated_data["file"]
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            too_big = _("The file is larger than %(mb)d MB.") % {"mb": settings.IMPORT_MAX_BYTES // 2**20}
+            return Response(_errors_body([RowError(0, "file", too_big)]), status=status.HTTP_400_BAD_REQUEST)
+        try:
+            header, rows = read_table(upload.read(), upload.name)
+            result = type(self).run(header, rows, by=request.user, dry_run=form.validated_data["dry_run"])
+        except ImportRejected as rejected:
+            return Response(_errors_body(rejected.errors), status=status.HTTP_400_BAD_REQUEST)
+        return Response(ImportResultSerializer(result).data)
+
+
+def _errors_body(errors: list[RowError]) -> dict:
+    return {"errors": [e.__dict__ for e in errors[:1000]], "error_count": len(errors)}
+
+
+IMPORT_RESPONSES = {200: ImportResultSerializer, 400: ImportErrorsSerializer}
+TEMPLATE_RESPONSES = {
+    (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description=_("A header row to fill in.")),
+    (200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description=_("A header row to fill in.")),
+}
+FORMAT = OpenApiParameter("format", str, enum=["csv", "xlsx"], description=_("csv (default) or xlsx."))
+
+
+class HouseholdImportView(_ImportView):
+    """Import a commune's household register: one member a row; the rows of one household share
+    its code (`household_code`) and repeat its columns. Columns: household_code, area, address,
+    residence (rural/urban; default the area's), ethnic_minority, merit_family,
+    no_working_capacity (0/1), poverty_causes and support_needs (codes separated by `;`),
+    full_name, sex, date_of_birth (YYYY-MM-DD or DD/MM/YYYY), national_id, relationship,
+    ethnicity, has_health_insurance, disability (0/1), education_level, employment. Households
+    are matched by code, members by national ID or name and date of birth. Any error: nothing
+    is written."""
+
+    run = staticmethod(households_import)
+
+    @extend_schema(request={"multipart/form-data": ImportRequestSerializer}, responses=IMPORT_RESPONSES)
+    def post(self, request):
+        return super().post(request)
+
+
+class ReviewImportView(_ImportView):
+    """Import a commune's review: one review a row. Columns: household_code, year, kind
+    (periodic/regular), reviewed_on (YYYY-MM-DD or DD/MM/YYYY), income_per_capita (whole VND per
+    person per month, digits only) and one 0/1 column for each indicator code of the standard in
+    force for the year (see the template). Rows become draft reviews; a row that matches a stored
+    review changes it while it is a draft. Any error: nothing is written."""
+
+    run = staticmethod(reviews_import)
+
+    @extend_schema(request={"multipart/form-data": ImportRequestSerializer}, responses=IMPORT_RESPONSES)
+    def post(self, request):
+        return super().post(request)
+
+
+class HouseholdTemplateView(TableViewMixin, APIView):
+    """An empty household import file."""
+
+    extra_error_codes = {"GET": ["404"]}  # an unknown ?format=
+
+    @extend_schema(parameters=[FORMAT], responses=TEMPLATE_RESPONSES)
+    def get(self, request):
+        return Response([HOUSEHOLD_COLUMNS], headers=_attachment(request, "households"))
+
+
+class ReviewTemplateView(TableViewMixin, APIView):
+    """An empty review import file with the indicator columns of the standard for `year`."""
+
+    extra_error_codes = {"GET": ["404"]}  # an unknown ?format=
+
+    @extend_schema(
+        parameters=[FORMAT, OpenApiParameter("year", int, description=_("Review year (default: this year)."))],
+        responses=TEMPLATE_RESPONSES,
+    )
+    def get(self, request):
+        from django.utils import timezone
+
+        raw = request.query_params.get("year", str(timezone.localdate().year))
+        if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
+            raise serializers.ValidationError({"year": [_("Enter a year from 2000 to 2100.")]})
+        return Response([review_columns(int(raw))], headers=_attachment(request, f"reviews-{raw}"))
+
+
+def _attachment(request, name: str) -> dict:
+    extension = request.accepted_renderer.format
+    return {"Content-Disposition": f'attachment; filename="{name}-template.{extension}"'}

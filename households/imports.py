@@ -1,0 +1,473 @@
+"""Bulk import of a commune's register and review from the CSV or XLSX files commune workers
+keep. Every row is checked first; one bad row and nothing is written. The same file imported
+twice changes nothing the second time."""
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from households import services
+from households.models import Household, Member, PovertyCause, PovertyStandard, Review, SupportNeed
+
+MAX_LISTED_ERRORS = 1000
+BATCH = 2000
+
+REVIEW_COLUMNS = ["household_code", "year", "kind", "reviewed_on", "income_per_capita"]
+HOUSEHOLD_COLUMNS = [
+    "household_code", "area", "address", "residence", "ethnic_minority", "merit_family",
+    "no_working_capacity", "poverty_causes", "support_needs",
+    "full_name", "sex", "date_of_birth", "national_id", "relationship", "ethnicity",
+    "has_health_insurance", "disability", "education_level", "employment",
+]
+HOUSEHOLD_REQUIRED = ["household_code", "area", "full_name", "sex", "date_of_birth", "relationship"]
+HOUSEHOLD_FIELDS = HOUSEHOLD_COLUMNS[1:9]
+MEMBER_FIELDS = HOUSEHOLD_COLUMNS[9:]
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+
+class ImportRejected(Exception):
+    def __init__(self, errors: list[RowError]):
+        super().__init__(f"{len(errors)} errors")
+        self.errors = errors
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    dry_run: bool = False
+    created: dict = field(default_factory=lambda: defaultdict(int))
+    updated: dict = field(default_factory=lambda: defaultdict(int))
+    unchanged: int = 0
+
+
+# Reading files ------------------------------------------------------------------------------
+
+
+def _cell(value) -> str:
+    """Spreadsheet cells arrive typed; rows are checked as text, like CSV cells."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_table(data: bytes, filename: str = "") -> tuple[list[str], Iterator[tuple[int, dict]]]:
+    """(header, rows numbered as the spreadsheet numbers them, the header being row 1)."""
+    if data[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx"):
+        return _read_xlsx(data)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportRejected([RowError(0, "file", _("The file is neither XLSX nor UTF-8 CSV."))])
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in next(reader, [])]
+    return header, (
+        (number, dict(zip(header, (c.strip() for c in cells))))
+        for number, cells in enumerate(reader, start=2)
+        if any(c.strip() for c in cells)
+    )
+
+
+def _read_xlsx(data: bytes):
+    from openpyxl import load_workbook
+
+    try:
+        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+    except Exception:  # openpyxl raises many kinds for a damaged file
+        raise ImportRejected([RowError(0, "file", _("The XLSX file could not be read."))])
+    rows = sheet.iter_rows(values_only=True)
+    header = [_cell(h) for h in next(rows, ())]
+    return header, (
+        (number, dict(zip(header, (_cell(c) for c in cells))))
+        for number, cells in enumerate(rows, start=2)
+        if any(c not in (None, "") for c in cells)
+    )
+
+
+# Cell parsers: each returns the value or raises ValueError with the message for the user ----
+
+
+def _int(text: str, *, low: int, high: int) -> int:
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise ValueError(_("Enter a whole number from %(low)d to %(high)d (digits only).") % {"low": low, "high": high})
+    return int(text)
+
+
+def _date(text: str) -> date:
+    for parse in (date.fromisoformat, lambda t: datetime.strptime(t, "%d/%m/%Y").date()):
+        try:
+            return parse(text)
+        except ValueError:
+            continue
+    raise ValueError(_("Enter a date as YYYY-MM-DD or DD/MM/YYYY."))
+
+
+def _flag(text: str) -> bool:
+    if text not in ("0", "1"):
+        raise ValueError(_("Enter 0 or 1."))
+    return text == "1"
+
+
+def _optional_flag(text: str) -> bool:
+    return _flag(text) if text else False
+
+
+def _choice(choices) -> Callable[[str], str]:
+    values = [c[0] for c in choices]
+
+    def parse(text: str) -> str:
+        if text not in values:
+            raise ValueError(_("Enter one of: %(values)s.") % {"values": ", ".join(values)})
+        return text
+
+    return parse
+
+
+def _optional_choice(choices) -> Callable[[str], str]:
+    parse = _choice(choices)
+    return lambda text: parse(text) if text else ""
+
+
+def _codes(choices) -> Callable[[str], list[str]]:
+    parse = _choice(choices)
+
+    def parse_list(text: str) -> list[str]:
+        values = [parse(v.strip()) for v in text.split(";") if v.strip()]
+        if len(set(values)) != len(values):
+            raise ValueError(_("Each value may appear once."))
+        return values
+
+    return parse_list
+
+
+def _text(limit: int, *, required: bool = False) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if required and not text:
+            raise ValueError(_("This column is required."))
+        if len(text) > limit or "\x00" in text:
+            raise ValueError(_("At most %(limit)d characters.") % {"limit": limit})
+        return text
+
+    return parse
+
+
+def _national_id(text: str) -> str | None:
+    if not text:
+        return None
+    if not (len(text) == 12 and text.isdigit()):
+        raise ValueError(_("A national ID (CCCD) is exactly 12 digits."))
+    return text
+
+
+def _check_header(header: list[str], *, known: set[str], required: list[str]) -> list[RowError]:
+    errors = [RowError(1, c, _("Unknown column.")) for c in header if c not in known]
+    errors += [RowError(1, c, _("Missing column.")) for c in required if c not in header]
+    if len(set(header)) != len(header):
+        errors.append(RowError(1, "header", _("A column appears twice.")))
+    return errors
+
+
+def _parse_row(number: int, row: dict, parsers: dict, errors: list[RowError]) -> dict:
+    values = {}
+    for column, parse in parsers.items():
+        if column not in row:
+            continue
+        try:
+            values[column] = parse(row[column])
+        except ValueError as error:
+            errors.append(RowError(number, column, str(error)))
+    return values
+
+
+def _households_by_code(by, codes: Iterable[str]) -> dict[str, Household]:
+    codes = list(codes)
+    found = {}
+    for start in range(0, len(codes), BATCH):
+        chunk = codes[start:start + BATCH]
+        found.update((h.code, h) for h in Household.objects.visible_to(by).filter(code__in=chunk))
+    return found
+
+
+def _reject_if(errors: list[RowError]):
+    if errors:
+        errors.sort(key=lambda e: (e.row, e.column))
+        raise ImportRejected(errors)
+
+
+# Reviews ------------------------------------------------------------------------------------
+
+
+def review_columns(year: int) -> list[str]:
+    standard = PovertyStandard.objects.for_year(year).first()
+    codes = list(standard.indicators.values_list("code", flat=True)) if standard else []
+    return REVIEW_COLUMNS + codes
+
+
+def reviews_import(
+    header: list[str], rows: Iterable[tuple[int, dict]], *, by, dry_run: bool = False,
+    progress: Callable[[int], None] = lambda n: None,
+) -> ImportResult:
+    """Creates or changes draft reviews, one a row. A row matches a stored review by household,
+    year and kind (and date, for regular reviews); an approved review is never changed."""
+    standards = list(PovertyStandard.objects.prefetch_related("indicators"))
+    indicator_codes = {s.pk: {i.code for i in s.indicators.all()} for s in standards}
+    all_codes = set().union(*indicator_codes.values())
+    errors = _check_header(header, known=set(REVIEW_COLUMNS) | all_codes, required=REVIEW_COLUMNS)
+    _reject_if(errors)
+    parsers = {
+        "household_code": _text(32, required=True),
+        "year": lambda t: _int(t, low=2000, high=2100),
+        "kind": _choice(Review.Kind.choices),
+        "reviewed_on": _date,
+        "income_per_capita": lambda t: _int(t, low=0, high=10**12),
+    }
+    flag_columns = [c for c in header if c in all_codes]
+    parsed = []
+    for number, row in rows:
+        values = _parse_row(number, row, parsers, errors)
+        flags = {}
+        for column in flag_columns:
+            try:
+                flags[column] = _flag(row.get(column, ""))
+            except ValueError as error:
+                errors.append(RowError(number, column, str(error)))
+        parsed.append((number, values, flags))
+        progress(1)
+    result = ImportResult(rows=len(parsed), dry_run=dry_run)
+
+    households = _households_by_code(by, {values["household_code"] for _row, values, _flags in parsed if "household_code" in values})
+    existing = _stored_reviews(households.values())
+    seen: dict[tuple, int] = {}
+    new, changed = [], []
+    for number, values, flags in parsed:
+        if len(values) < len(parsers):
+            continue
+        household = households.get(values["household_code"])
+        if household is None:
+            errors.append(RowError(number, "household_code", _("No household with this code in your area.")))
+            continue
+        year = values["year"]
+        standard = next((s for s in standards if s.first_year <= year <= s.last_year), None)
+        codes = indicator_codes[standard.pk] if standard else set()
+        if standard is not None:
+            errors += [RowError(number, c, _("Missing column for an indicator of %(standard)s.") % {
+                "standard": standard.code}) for c in sorted(codes - set(flag_columns))]
+            errors += [RowError(number, c, _("Not an indicator of %(standard)s: leave it 0.") % {
+                "standard": standard.code}) for c, on in flags.items() if on and c not in codes]
+        deprivations = sorted(c for c, on in flags.items() if on and c in codes)
+        row_errors = services._review_errors(
+            household=household, year=year, reviewed_on=values["reviewed_on"], deprivations=deprivations,
+            standard=standard, indicator_codes=codes,
+        )
+        errors += [RowError(number, column if column in parsers else "year", message)
+                   for column, message in row_errors.items()]
+        if row_errors or standard is None:
+            continue
+        key = _review_key(household.pk, year, values["kind"], values["reviewed_on"])
+        if key in seen:
+            errors.append(RowError(number, "household_code", _("The same review is on row %(row)d.") % {"row": seen[key]}))
+            continue
+        seen[key] = number
+        stored = existing.get(key)
+        if stored is None:
+            review = Review(household=household, year=year, kind=values["kind"], reviewed_on=values["reviewed_on"],
+                            income_per_capita=values["income_per_capita"], deprivations=deprivations,
+                            standard=standard, residence=household.residence)
+            services._classify(review)
+            new.append(review)
+        elif (stored.reviewed_on, stored.income_per_capita, stored.deprivations) == (
+                values["reviewed_on"], values["income_per_capita"], deprivations):
+            result.unchanged += 1
+        elif stored.status != Review.Status.DRAFT:
+            errors.append(RowError(number, "household_code", _(
+                "This review is approved and differs from the row; record a correction instead.")))
+        else:
+            stored.reviewed_on, stored.income_per_capita = values["reviewed_on"], values["income_per_capita"]
+            stored.deprivations = deprivations
+            stored.standard = standard
+            services._classify(stored)
+            stored.version += 1
+            changed.append(stored)
+    _reject_if(errors)
+    result.created["reviews"], result.updated["reviews"] = len(new), len(changed)
+    if not dry_run:
+        with transaction.atomic():
+            bulk_create_with_history(new, Review, batch_size=BATCH, default_user=by)
+            bulk_update_with_history(
+                changed, Review,
+                ["reviewed_on", "income_per_capita", "deprivations", "standard", "deprivation_count",
+                 "poverty_class", "explanation", "version"],
+                batch_size=BATCH, default_user=by,
+            )
+    return result
+
+
+def _review_key(household_id, year, kind, reviewed_on) -> tuple:
+    # One periodic review a household a year; regular reviews are told apart by their date.
+    return (household_id, year, kind, None if kind == Review.Kind.PERIODIC else reviewed_on)
+
+
+def _stored_reviews(households: Iterable[Household]) -> dict[tuple, Review]:
+    ids = [h.pk for h in households]
+    stored = {}
+    for start in range(0, len(ids), BATCH):
+        reviews = (
+            Review.objects.filter(household_id__in=ids[start:start + BATCH])
+            .exclude(status=Review.Status.SUPERSEDED)
+            .select_related("standard")
+            .order_by("created_at")
+        )
+        for review in reviews:
+            # The latest correction stands for its year: a file row is compared with it.
+            stored[_review_key(review.household_id, review.year, review.kind, review.reviewed_on)] = review
+    return stored
+
+
+# Households ---------------------------------------------------------------------------------
+
+
+def households_import(
+    header: list[str], rows: Iterable[tuple[int, dict]], *, by, dry_run: bool = False,
+    progress: Callable[[int], None] = lambda n: None,
+) -> ImportResult:
+    """Creates or changes households and their members, one member a row; the rows of one
+    household share its code and repeat its columns. Members are matched by national ID, or
+    else by name and date of birth."""
+    from households.api.serializers import household_code_validator
+
+    errors = _check_header(header, known=set(HOUSEHOLD_COLUMNS), required=HOUSEHOLD_REQUIRED)
+    _reject_if(errors)
+    parsers = {
+        "household_code": _text(32, required=True),
+        "area": _text(16, required=True),
+        "address": _text(255),
+        "residence": _optional_choice(Household._meta.get_field("residence").choices),
+        "ethnic_minority": _optional_flag,
+        "merit_family": _optional_flag,
+        "no_working_capacity": _optional_flag,
+        "poverty_causes": _codes(PovertyCause.choices),
+        "support_needs": _codes(SupportNeed.choices),
+        "full_name": _text(128, required=True),
+        "sex": _choice(Member.Sex.choices),
+        "date_of_birth": _date,
+        "national_id": _national_id,
+        "relationship": _choice(Member.Relationship.choices),
+        "ethnicity": _text(64),
+        "has_health_insurance": _optional_flag,
+        "disability": _optional_flag,
+        "education_level": _optional_choice(Member.EducationLevel.choices),
+        "employment": _optional_choice(Member.Employment.choices),
+    }
+    groups: dict[str, list[tuple[int, dict]]] = {}
+    count = 0
+    for number, row in rows:
+        values = _parse_row(number, row, parsers, errors)
+        count += 1
+        progress(1)
+        code = values.get("household_code")
+        if code:
+            try:
+                household_code_validator(code)
+            except ValidationError as error:
+                errors.append(RowError(number, "household_code", error.messages[0]))
+                continue
+            groups.setdefault(code, []).append((number, values))
+    result = ImportResult(rows=count, dry_run=dry_run)
+    areas = {a.code: a for a in services.Area.objects.visible_to(by).filter(
+        code__in={v.get("area") for g in groups.values() for _row, v in g})}
+    stored = _households_by_code(by, groups)
+    taken = set(Household.objects.filter(code__in=list(groups)).exclude(
+        pk__in=[h.pk for h in stored.values()]).values_list("code", flat=True))
+    bad_rows = {e.row for e in errors}
+    with transaction.atomic():
+        for code, members in groups.items():
+            first_row, first = members[0]
+            for number, values in members[1:]:
+                for column in HOUSEHOLD_FIELDS:
+                    if column in values and values[column] != first.get(column):
+                        errors.append(RowError(number, column, _(
+                            "Differs from row %(row)d of the same household.") % {"row": first_row}))
+            area = areas.get(first.get("area"))
+            if code in taken:
+                errors.append(RowError(first_row, "household_code", _("This code is used outside your area.")))
+                continue
+            if area is None and "area" in first:
+                errors.append(RowError(first_row, "area", _("No administrative unit with this code in your area.")))
+            if area is None or any(number in bad_rows for number, _values in members):
+                continue
+            try:
+                with transaction.atomic():
+                    _import_household(by, code, area, first, members, stored.get(code), result)
+            except ValidationError as error:
+                errors += _row_errors(error, members)
+        if errors or dry_run:
+            transaction.set_rollback(True)
+    _reject_if(errors)
+    return result
+
+
+def _row_errors(error: ValidationError, members: list[tuple[int, dict]]) -> list[RowError]:
+    """Map a service's field errors (`members.2.national_id`, `area`) to rows and columns."""
+    found = []
+    for key, messages in error.message_dict.items():
+        parts = key.split(".")
+        if parts[0] == "members" and len(parts) == 3 and parts[1].isdigit():
+            row, column = members[int(parts[1])][0], parts[2]
+        else:
+            row, column = members[0][0], "relationship" if parts[0] == "members" else parts[0]
+        found += [RowError(row, column, m) for m in messages]
+    return found
+
+
+def _import_household(by, code, area, first, members, household, result):
+    household_values = {f: first[f] for f in HOUSEHOLD_FIELDS if f in first and f != "area"}
+    if not household_values.get("residence"):
+        household_values.pop("residence", None)
+    people = [{f: v[f] for f in MEMBER_FIELDS if f in v} for _row, v in members]
+    if household is None:
+        services.household_create(by=by, code=code, area=area, members=people, **household_values)
+        result.created["households"] += 1
+        result.created["members"] += len(people)
+        return
+    changes = {f: v for f, v in household_values.items() if getattr(household, f) != v}
+    if household.area_id != area.pk:
+        changes["area"] = area
+    if changes:
+        services.household_update(household=household, by=by, changes=changes)
+        result.updated["households"] += 1
+    current = list(household.members.active())
+    for index, person in enumerate(people):
+        match = next((m for m in current if person.get("national_id") and m.national_id == person["national_id"]), None) \
+            or next((m for m in current if (m.full_name, m.date_of_birth) == (person["full_name"], person["date_of_birth"])), None)
+        try:
+            if match is None:
+                services.member_create(by=by, household=household, **person)
+                result.created["members"] += 1
+                continue
+            member_changes = {f: v for f, v in person.items() if getattr(match, f) != v}
+            if member_changes:
+                services.member_update(member=match, by=by, changes=member_changes)
+                result.updated["members"] += 1
+            else:
+                result.unchanged += 1
+        except ValidationError as error:
+            raise ValidationError({f"members.{index}.{k}": v for k, v in error.message_dict.items()})
