@@ -31,6 +31,7 @@ run: demo
 	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $(HOST)
 
 test: $(VENV)/.test-installed
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
 schema: install

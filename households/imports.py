@@ -16,7 +16,14 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from households import services
-from households.models import Household, Member, PovertyCause, PovertyStandard, Review, SupportNeed
+from households.models import (
+    Household,
+    Member,
+    PovertyCause,
+    PovertyStandard,
+    Review,
+    SupportNeed,
+)
 from povertycase.bulk import insert_with_history
 
 MAX_LISTED_ERRORS = 1000

@@ -1,8 +1,8 @@
 """Serializer fields that resolve references inside the caller's area only: a row outside it
 gets the same answer as a row that does not exist."""
 
-from django.utils.translation import gettext_lazy as _
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 

@@ -4,10 +4,10 @@ read (`?ethnic_minority=maybe` would silently list everything); these refuse it.
 import datetime
 
 import django_filters
-from django_filters.fields import IsoDateTimeField
 from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
 
 TRUE_VALUES = {"true", "1"}

@@ -1,8 +1,16 @@
 import django_filters
-from drf_spectacular.utils import extend_schema_field
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
-from households.models import Area, Household, Member, PovertyClass, Residence, Review, Transition
+from households.models import (
+    Area,
+    Household,
+    Member,
+    PovertyClass,
+    Residence,
+    Review,
+    Transition,
+)
 from households.search import search_terms
 from povertycase.filters import FilterSet, SinceFilter, StrictBooleanFilter, text_filter
 

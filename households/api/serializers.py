@@ -18,7 +18,6 @@ from households.models import (
 )
 from households.services import HOUSEHOLD_EDITABLE, MEMBER_EDITABLE
 from povertycase.fields import (
-    BooleanField,
     CharField,
     IntegerField,
     ModelSerializer,

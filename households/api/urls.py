@@ -7,7 +7,6 @@ from households.api.imports import (
     ReviewImportView,
     ReviewTemplateView,
 )
-
 from households.api.views import (
     AreaViewSet,
     HouseholdViewSet,

@@ -6,24 +6,29 @@ from rest_framework.response import Response
 
 from households import services
 from households.api import serializers as s
-from households.api.filters import AreaFilter, HouseholdFilter, MemberFilter, ReviewFilter
+from households.api.filters import (
+    AreaFilter,
+    HouseholdFilter,
+    MemberFilter,
+    ReviewFilter,
+)
 from households.history import household_history
 from households.models import Area, Household, Member, PovertyStandard, Review
-from povertycase.etags import IF_MATCH, IF_NONE_MATCH, VersionedRetrieveMixin, versioned_response
+from povertycase.etags import (
+    IF_MATCH,
+    IF_NONE_MATCH,
+    VersionedRetrieveMixin,
+    versioned_response,
+)
 from povertycase.permissions import AdminWrites, ManagerAccess
+from povertycase.viewsets import ListCreatePatchViewSet
 
 
 @extend_schema_view(
     create=extend_schema(request=s.AreaSerializer, responses={201: s.AreaSerializer}),
     partial_update=extend_schema(request=s.AreaUpdateSerializer, responses=s.AreaSerializer),
 )
-class AreaViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class AreaViewSet(ListCreatePatchViewSet):
     """Administrative units: provinces, (legacy) districts, communes and villages. Everyone
     reads the units of their area; admins add and correct them."""
 
@@ -33,7 +38,6 @@ class AreaViewSet(
     lookup_field = "code"
     lookup_value_regex = "[0-9A-Za-z_-]{1,16}"
     cursor_ordering = "code"
-    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         return Area.objects.visible_to(self.request.user).select_related("parent")
@@ -227,13 +231,7 @@ class MemberViewSet(
     create=extend_schema(request=s.PovertyStandardSerializer, responses={201: s.PovertyStandardSerializer}),
     partial_update=extend_schema(request=s.PovertyStandardUpdateSerializer, responses=s.PovertyStandardSerializer),
 )
-class PovertyStandardViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class PovertyStandardViewSet(ListCreatePatchViewSet):
     """Multidimensional poverty standards: income lines, average-living ceilings and indicators,
     each for its review years. Everyone reads them; admins add or correct them."""
 
@@ -241,7 +239,6 @@ class PovertyStandardViewSet(
     lookup_field = "code"
     lookup_value_regex = "[A-Za-z0-9_.-]{1,32}"
     cursor_ordering = "first_year"
-    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         return PovertyStandard.objects.visible_to(self.request.user).prefetch_related("indicators")

@@ -1,6 +1,11 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from households.area_loading import AREA_COLUMNS, AreaLoadError, areas_load, read_area_csv
+from households.area_loading import (
+    AREA_COLUMNS,
+    AreaLoadError,
+    areas_load,
+    read_area_csv,
+)
 
 
 class Command(BaseCommand):

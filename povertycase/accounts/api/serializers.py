@@ -3,8 +3,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from households.api.serializers import AreaCodeField
-from povertycase.fields import CharField, EmailField, ModelSerializer, RegexField
 from povertycase.accounts.models import User
+from povertycase.fields import CharField, EmailField, ModelSerializer, RegexField
 
 
 class UserSerializer(ModelSerializer):

@@ -1,5 +1,4 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -9,6 +8,7 @@ from povertycase.accounts import services
 from povertycase.accounts.api import serializers as s
 from povertycase.accounts.models import User
 from povertycase.permissions import AdminOnly
+from povertycase.viewsets import ListCreatePatchViewSet
 
 
 class TokenView(APIView):
@@ -39,18 +39,11 @@ class MeView(APIView):
     create=extend_schema(request=s.UserSerializer, responses={201: s.UserSerializer}),
     partial_update=extend_schema(request=s.UserUpdateSerializer, responses=s.UserSerializer),
 )
-class UserViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class UserViewSet(ListCreatePatchViewSet):
     """Users (admins only, within their area). Users are deactivated, never deleted."""
 
     permission_classes = [AdminOnly]
     cursor_ordering = "username"
-    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         return User.objects.visible_to(self.request.user).select_related("area")

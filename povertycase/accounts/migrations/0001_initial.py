@@ -2,9 +2,10 @@
 
 import django.contrib.auth.validators
 import django.utils.timezone
-import povertycase.accounts.models
 import simple_history.models
 from django.db import migrations, models
+
+import povertycase.accounts.models
 
 
 class Migration(migrations.Migration):
