@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from households.models import Area, Household, Member
+from households.models import Area, Household, Indicator, Member, PovertyStandard, Review
 from povertycase.admin_scope import ScopedReadOnlyAdmin
 
 
@@ -43,4 +43,32 @@ class MemberAdmin(ScopedReadOnlyAdmin):
     search_fields = ["full_name", "national_id", "household__code"]
     list_select_related = ["household"]
     ordering = ["household__code", "created_at"]
+    show_full_result_count = False
+
+
+class IndicatorInline(admin.TabularInline):
+    model = Indicator
+    fields = ["code", "dimension", "name_vi", "name_en"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PovertyStandard)
+class PovertyStandardAdmin(ScopedReadOnlyAdmin):
+    list_display = ["code", "first_year", "last_year", "rural_line", "urban_line", "provisional"]
+    ordering = ["first_year"]
+    inlines = [IndicatorInline]
+
+
+@admin.register(Review)
+class ReviewAdmin(ScopedReadOnlyAdmin):
+    list_display = ["household", "year", "kind", "poverty_class", "transition", "status", "reviewed_on"]
+    list_filter = ["status", "year", "poverty_class", "transition", "kind"]
+    search_fields = ["household__code", "decision_number"]
+    list_select_related = ["household"]
+    ordering = ["-year", "household__code"]
     show_full_result_count = False

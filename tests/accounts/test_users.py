@@ -125,3 +125,21 @@ class TestDjangoAdmin:
         client = APIClient()
         client.force_login(users["officer"])
         assert client.get("/admin/households/household/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_reviews_in_the_admin_are_scoped(users, areas):
+    from datetime import date
+
+    from households.services import review_record
+
+    inside = HouseholdFactory(area=areas["20641"], code="INSIDE-1")
+    outside = HouseholdFactory(area=areas["00004"], code="OUTSIDE-1")
+    for household in (inside, outside):
+        review_record(by=None, household=household, year=2024, kind="periodic", reviewed_on=date(2024, 10, 1),
+                      income_per_capita=1_000_000, deprivations=[])
+    client = APIClient()
+    client.force_login(users["admin48"])
+    page = client.get("/admin/households/review/").content.decode()
+    assert "INSIDE-1" in page and "OUTSIDE-1" not in page
+    assert client.get("/admin/households/povertystandard/").status_code == 200
