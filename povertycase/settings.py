@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "simple_history",
     "povertycase.accounts",
     "households",
+    "programmes",
 ]
 
 MIDDLEWARE = [
@@ -144,6 +145,11 @@ SPECTACULAR_SETTINGS = {
         "MemberArchiveReasonEnum": "households.models.Member.ArchiveReason",
         "HouseholdStatusEnum": "households.models.Household.Status",
         "AreaLevelEnum": "households.models.Area.Level",
+        "ReviewKindEnum": "households.models.Review.Kind",
+        "ReviewStatusEnum": "households.models.Review.Status",
+        "PovertyClassEnum": "households.models.PovertyClass",
+        "ProgrammeKindEnum": "programmes.models.Programme.Kind",
+        "ProgrammeStatusEnum": "programmes.models.Programme.Status",
     },
 }
 

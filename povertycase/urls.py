@@ -17,6 +17,7 @@ api_v1 = [
     path("auth/me/", MeView.as_view(), name="auth-me"),
     path("", include(accounts.urls)),
     path("", include("households.api.urls")),
+    path("", include("programmes.api.urls")),
 ]
 
 urlpatterns = [

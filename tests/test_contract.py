@@ -48,6 +48,8 @@ def test_every_endpoint_and_filter_is_documented(openapi):
         "/api/v1/households/{id}/change-head/": {"post"},
         "/api/v1/households/{id}/history/": {"get"},
         "/api/v1/members/": {"get", "post"},
+        "/api/v1/programmes/": {"get", "post"},
+        "/api/v1/programmes/{id}/": {"get", "patch"},
         "/api/v1/members/{id}/": {"get", "patch"},
         "/api/v1/members/{id}/archive/": {"post"},
     }

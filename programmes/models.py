@@ -1,0 +1,105 @@
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from households.models import Area
+
+
+class ProgrammeQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Programmes of the caller's area and below, and those of the larger units that
+        contain it: a province's project is open to the households of each of its communes."""
+        if not (user and user.is_authenticated):
+            return self.none()
+        if user.area_id is None:
+            return self if user.role == "admin" else self.none()
+        path = user.area.path
+        ancestors = ["/".join(path.split("/")[:i]) + "/" for i in range(1, path.count("/"))]
+        return self.filter(Q(area__path__startswith=path) | Q(area__path__in=ancestors))
+
+    def writable_by(self, user):
+        """Managers change the programmes of their own area and below only."""
+        return self.filter(area__in=Area.objects.visible_to(user))
+
+
+class Programme(models.Model):
+    class Kind(models.TextChoices):
+        LIVELIHOOD = "livelihood", _("livelihood diversification")
+        PRODUCTION = "production", _("production support")
+        VOCATIONAL_TRAINING = "vocational_training", _("vocational training")
+        EMPLOYMENT = "employment", _("sustainable employment")
+        HOUSING = "housing", _("housing")
+        CREDIT = "credit", _("credit")
+        NUTRITION = "nutrition", _("nutrition")
+        OTHER = "other", _("other")
+
+    class FundingSource(models.TextChoices):
+        CENTRAL = "central", _("central budget")
+        LOCAL = "local", _("local budget")
+        ENTERPRISE = "enterprise", _("enterprise")
+        CREDIT = "credit", _("credit (Social Policy Bank)")
+        OTHER = "other", _("other")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("planned")
+        OPEN = "open", _("open")
+        CLOSED = "closed", _("closed")
+
+    # Decision 90/QĐ-TTg project 4: training and employment enrol a person, not a household.
+    PERSON_KINDS = (Kind.VOCATIONAL_TRAINING, Kind.EMPLOYMENT)
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        verbose_name=_("parent programme"),
+    )
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="programmes", verbose_name=_("area"))
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    budget = models.PositiveBigIntegerField(_("budget (VND)"))
+    funding_source = models.CharField(_("funding source"), max_length=16, choices=FundingSource.choices)
+    partner = models.CharField(_("partner"), max_length=255, blank=True)
+    targets = models.JSONField(_("targeted indicators"), default=list, blank=True)
+    eligible_classes = models.JSONField(_("eligible poverty classes"), default=list, blank=True)
+    escaped_within_years = models.PositiveSmallIntegerField(
+        _("also households that escaped poverty within this many years"), null=True, blank=True
+    )
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PLANNED)
+    occupation = models.CharField(_("occupation"), max_length=255, blank=True)
+    provider = models.CharField(_("training provider"), max_length=255, blank=True)
+    hours = models.PositiveIntegerField(_("hours"), null=True, blank=True)
+    min_age = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(_("maximum age"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["version", "updated_at"])
+
+    objects = ProgrammeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        indexes = [
+            models.Index(fields=["kind"], name="programme_kind_idx"),
+            models.Index(fields=["status"], name="programme_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="programme_ends_after_start",
+                violation_error_message=_("A programme ends on or after its start."),
+            ),
+            models.CheckConstraint(
+                condition=Q(min_age__isnull=True) | Q(max_age__isnull=True) | Q(max_age__gte=F("min_age")),
+                name="programme_age_range_in_order",
+                violation_error_message=_("The maximum age is at least the minimum age."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
