@@ -150,6 +150,7 @@ SPECTACULAR_SETTINGS = {
         "PovertyClassEnum": "households.models.PovertyClass",
         "ProgrammeKindEnum": "programmes.models.Programme.Kind",
         "ProgrammeStatusEnum": "programmes.models.Programme.Status",
+        "EnrollmentStatusEnum": "programmes.models.Enrollment.Status",
     },
 }
 

@@ -1,3 +1,5 @@
+import uuid
+
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -103,3 +105,83 @@ class Programme(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+
+class EnrollmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        # An enrolment is a household's record: it is seen where the household is.
+        return _household_scoped(self, user)
+
+    def unfinished(self):
+        return self.filter(status__in=Enrollment.UNFINISHED)
+
+
+def _household_scoped(queryset, user):
+    from households.models import Household
+
+    return queryset.filter(household__in=Household.objects.visible_to(user))
+
+
+class Enrollment(models.Model):
+    class Status(models.TextChoices):
+        ENROLLED = "enrolled", _("enrolled")
+        ACTIVE = "active", _("active")
+        COMPLETED = "completed", _("completed")
+        SUSPENDED = "suspended", _("suspended")
+        DROPPED_OUT = "dropped_out", _("dropped out")
+
+    UNFINISHED = (Status.ENROLLED, Status.ACTIVE, Status.SUSPENDED)
+    MOVES = {
+        Status.ENROLLED: (Status.ACTIVE, Status.SUSPENDED, Status.DROPPED_OUT),
+        Status.ACTIVE: (Status.COMPLETED, Status.SUSPENDED, Status.DROPPED_OUT),
+        Status.SUSPENDED: (Status.ACTIVE, Status.DROPPED_OUT),
+        Status.COMPLETED: (),
+        Status.DROPPED_OUT: (),
+    }
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="enrollments",
+                                  verbose_name=_("programme"))
+    household = models.ForeignKey("households.Household", on_delete=models.PROTECT, related_name="enrollments",
+                                  verbose_name=_("household"))
+    member = models.ForeignKey("households.Member", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="enrollments", verbose_name=_("member"))
+    enrolled_on = models.DateField(_("enrolled on"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ENROLLED)
+    status_changed_on = models.DateField(_("status changed on"))
+    status_reason = models.CharField(_("reason for the status"), max_length=500, blank=True)
+    assigned_to = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("assigned to"))
+    # The review the eligibility was judged on, copied: later corrections do not move a baseline.
+    baseline_review = models.ForeignKey("households.Review", on_delete=models.PROTECT, related_name="+",
+                                        verbose_name=_("baseline review"))
+    baseline_year = models.PositiveSmallIntegerField(_("baseline year"))
+    baseline_class = models.CharField(_("baseline class"), max_length=16)
+    baseline_income = models.PositiveBigIntegerField(_("baseline income per person per month (VND)"))
+    baseline_deprivations = models.JSONField(_("baseline deprivations"), default=list)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["version", "updated_at"])
+
+    objects = EnrollmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        indexes = [
+            models.Index(fields=["status"], name="enrollment_status_idx"),
+            models.Index(fields=["created_at"], name="enrollment_created_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "household"],
+                condition=Q(member__isnull=True, status__in=["enrolled", "active", "suspended"]),
+                name="enrollment_one_unfinished_per_household",
+            ),
+            models.UniqueConstraint(
+                fields=["programme", "member"],
+                condition=Q(member__isnull=False, status__in=["enrolled", "active", "suspended"]),
+                name="enrollment_one_unfinished_per_member",
+            ),
+        ]

@@ -1,14 +1,16 @@
 """Every write to programmes. Rules refused with Django's ValidationError (→ 400)."""
 
 from collections.abc import Mapping
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from households.models import Area, Indicator
-from povertycase.errors import PreconditionFailed, version_matches
-from programmes.models import Programme
+from households.models import Area, Indicator, PovertyClass, Review, Transition
+from povertycase.errors import Conflict, PreconditionFailed, version_matches
+from programmes.models import Enrollment, Programme
 
 TRAINING_FIELDS = ("occupation", "provider", "hours", "min_age", "max_age")
 
@@ -81,3 +83,130 @@ def programme_update(*, programme: Programme, by, changes: Mapping, if_match: st
     programme._history_user = by
     programme.save()
     return programme
+
+
+# Enrolment -----------------------------------------------------------------------------------
+
+
+def _baseline_review(household, on: date):
+    """The household's class at `on`: its latest approved review carried out by then."""
+    return (
+        Review.objects.approved().filter(household=household, reviewed_on__lte=on)
+        .order_by("-year", "-reviewed_on", "-approved_at").first()
+    )
+
+
+def _escaped_recently(household, on: date, years: int) -> bool:
+    since = on.replace(year=on.year - years) if not (on.month == 2 and on.day == 29) else on.replace(
+        year=on.year - years, day=28)
+    return Review.objects.approved().filter(
+        household=household, reviewed_on__gt=since, reviewed_on__lte=on,
+        transition__in=[Transition.ESCAPED_TO_NEAR_POOR, Transition.ESCAPED_ABOVE_NEAR_POOR],
+    ).exists()
+
+
+def _age_on(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def enrollment_eligibility(*, programme: Programme, household, member, on: date) -> tuple[dict, Review | None]:
+    """(the conditions that fail, by field; the review the household is judged on)."""
+    errors = {}
+    if programme.status != Programme.Status.OPEN:
+        errors["programme"] = _("The programme is %(status)s, not open.") % {"status": programme.get_status_display()}
+    elif on < programme.starts_on or (programme.ends_on and on > programme.ends_on):
+        errors["enrolled_on"] = _("The programme runs from %(start)s to %(end)s.") % {
+            "start": programme.starts_on, "end": programme.ends_on or "…"}
+    if not household.area.path.startswith(programme.area.path):
+        errors["household"] = _("The household lives outside the programme's area (%(area)s).") % {
+            "area": programme.area.code}
+    elif household.status != household.Status.ACTIVE:
+        errors["household"] = _("The household is archived.")
+    review = _baseline_review(household, on)
+    if "household" not in errors:
+        if review is None:
+            errors["household"] = _("The household has no approved review by %(on)s to judge it on.") % {"on": on}
+        elif review.poverty_class not in programme.eligible_classes and not (
+            programme.escaped_within_years and _escaped_recently(household, on, programme.escaped_within_years)
+        ):
+            errors["household"] = _(
+                "The household is %(class)s (review of %(year)d); the programme takes %(eligible)s."
+            ) % {"class": review.get_poverty_class_display(), "year": review.year,
+                 "eligible": _eligible_text(programme)}
+    if programme.kind in Programme.PERSON_KINDS:
+        if member is None:
+            errors["member"] = _("Training and employment programmes enrol a member of the household.")
+        elif member.household_id != household.pk or member.status != member.Status.ACTIVE:
+            errors["member"] = _("Choose an active member of this household.")
+        else:
+            age = _age_on(member.date_of_birth, on)
+            low, high = programme.min_age, programme.max_age
+            if (low is not None and age < low) or (high is not None and age > high):
+                errors["member"] = _("The member is %(age)d; the programme takes ages %(low)s to %(high)s.") % {
+                    "age": age, "low": low if low is not None else "…", "high": high if high is not None else "…"}
+    elif member is not None:
+        errors["member"] = _("This programme enrols whole households, not members.")
+    if programme.capacity is not None and "programme" not in errors:
+        taken = programme.enrollments.exclude(status=Enrollment.Status.DROPPED_OUT).count()
+        if taken >= programme.capacity:
+            errors["programme"] = _("The programme is full (%(capacity)d places).") % {"capacity": programme.capacity}
+    return errors, review
+
+
+def _eligible_text(programme: Programme) -> str:
+    parts = [str(PovertyClass(c).label) for c in programme.eligible_classes]
+    if programme.escaped_within_years:
+        parts.append(_("households that escaped poverty within %(years)d years") % {
+            "years": programme.escaped_within_years})
+    return ", ".join(parts)
+
+
+@transaction.atomic
+def enrollment_create(*, by, programme: Programme, household, enrolled_on: date, member=None,
+                      assigned_to=None) -> Enrollment:
+    # The programme's row lock serialises enrolments, so two cannot take the last place.
+    programme = Programme.objects.select_for_update().select_related("area").get(pk=programme.pk)
+    household = type(household).objects.select_related("area").get(pk=household.pk)
+    errors, review = enrollment_eligibility(programme=programme, household=household, member=member, on=enrolled_on)
+    if errors:
+        raise ValidationError(errors)
+    holder = {"member": member} if programme.kind in Programme.PERSON_KINDS else {"household": household,
+                                                                                 "member__isnull": True}
+    if programme.enrollments.unfinished().filter(**holder).exists():
+        raise Conflict(_("This %(who)s already has an unfinished enrolment in this programme.") % {
+            "who": _("member") if member else _("household")})
+    enrollment = Enrollment(
+        programme=programme, household=household, member=member, enrolled_on=enrolled_on,
+        status_changed_on=enrolled_on, assigned_to=assigned_to or by, baseline_review=review,
+        baseline_year=review.year, baseline_class=review.poverty_class,
+        baseline_income=review.income_per_capita, baseline_deprivations=list(review.deprivations),
+    )
+    enrollment._history_user = by
+    enrollment.save(force_insert=True)
+    return enrollment
+
+
+@transaction.atomic
+def enrollment_transition(*, enrollment: Enrollment, by, status: str, on: date, reason: str = "",
+                          if_match: str | None = None) -> Enrollment:
+    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    if not version_matches(if_match, enrollment.version):
+        raise PreconditionFailed()
+    if status not in Enrollment.MOVES[enrollment.status]:
+        raise Conflict(_("An enrolment that is %(current)s cannot become %(new)s.") % {
+            "current": enrollment.get_status_display(), "new": Enrollment.Status(status).label})
+    errors = {}
+    if on < enrollment.status_changed_on:
+        errors["on"] = _("The enrolment's status last changed on %(date)s.") % {"date": enrollment.status_changed_on}
+    elif on > timezone.localdate():
+        errors["on"] = _("The date is in the future.")
+    if status == Enrollment.Status.DROPPED_OUT and not reason.strip():
+        errors["reason"] = _("Say why the enrolment ended.")
+    if errors:
+        raise ValidationError(errors)
+    enrollment.status, enrollment.status_changed_on, enrollment.status_reason = status, on, reason
+    enrollment.version += 1
+    enrollment._history_user = by
+    enrollment._change_reason = reason
+    enrollment.save()
+    return enrollment

@@ -50,6 +50,9 @@ def test_every_endpoint_and_filter_is_documented(openapi):
         "/api/v1/members/": {"get", "post"},
         "/api/v1/programmes/": {"get", "post"},
         "/api/v1/programmes/{id}/": {"get", "patch"},
+        "/api/v1/enrollments/": {"get", "post"},
+        "/api/v1/enrollments/{id}/": {"get"},
+        "/api/v1/enrollments/{id}/transition/": {"post"},
         "/api/v1/members/{id}/": {"get", "patch"},
         "/api/v1/members/{id}/archive/": {"post"},
     }

@@ -3,8 +3,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
 from households.api.filters import AREA_CODE, visible_areas
-from povertycase.filters import FilterSet
-from programmes.models import Programme
+from povertycase.filters import FilterSet, text_filter
+from programmes.models import Enrollment, Programme
 
 
 class ProgrammeFilter(FilterSet):
@@ -23,3 +23,15 @@ class ProgrammeFilter(FilterSet):
 
     def filter_area(self, queryset, name, value):
         return queryset.filter(area__path__startswith=value.path)
+
+
+class EnrollmentFilter(FilterSet):
+    programme = django_filters.NumberFilter(field_name="programme_id")
+    household = django_filters.UUIDFilter(field_name="household_id")
+    status = django_filters.ChoiceFilter(choices=Enrollment.Status.choices)
+    assigned_to = text_filter(field_name="assigned_to__username", max_length=150,
+                              help_text=_("Username of the worker who follows the case."))
+
+    class Meta:
+        model = Enrollment
+        fields = ["programme", "household", "status", "assigned_to"]

@@ -1,9 +1,18 @@
 from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
 
 from households.api.serializers import AreaCodeField, UniqueChoicesField, UniqueCodesField
-from households.models import PovertyClass
-from povertycase.fields import CharField, IntegerField, ModelSerializer, RegexField, ScopedSlugRelatedField
-from programmes.models import Programme
+from households.models import Household, Member, PovertyClass
+from povertycase.accounts.models import User
+from povertycase.fields import (
+    CharField,
+    IntegerField,
+    ModelSerializer,
+    RegexField,
+    ScopedPrimaryKeyRelatedField,
+    ScopedSlugRelatedField,
+)
+from programmes.models import Enrollment, Programme
 
 
 class ProgrammeSerializer(ModelSerializer):
@@ -47,3 +56,33 @@ class ProgrammeUpdateSerializer(ProgrammeSerializer):
     class Meta(ProgrammeSerializer.Meta):
         read_only_fields = ["id", "code", "version", "created_at", "updated_at"]
 
+
+
+class EnrollmentSerializer(ModelSerializer):
+    programme = ScopedPrimaryKeyRelatedField(Programme, pk_field=IntegerField(), help_text=_("The programme's id."))
+    household = ScopedPrimaryKeyRelatedField(Household, help_text=_("The household's id."))
+    member = ScopedPrimaryKeyRelatedField(
+        Member, required=False, allow_null=True,
+        help_text=_("Required for vocational training and employment: the member who enrols."),
+    )
+    assigned_to = ScopedSlugRelatedField(
+        User, slug_field="username", max_length=150, required=False, allow_null=True,
+        help_text=_("Username of the worker who follows the case (default: you)."),
+    )
+    baseline_deprivations = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = Enrollment
+        fields = ["id", "programme", "household", "member", "enrolled_on", "status", "status_changed_on",
+                  "status_reason", "assigned_to", "baseline_year", "baseline_class", "baseline_income",
+                  "baseline_deprivations", "version", "created_at", "updated_at"]
+        read_only_fields = ["id", "status", "status_changed_on", "status_reason", "baseline_year",
+                            "baseline_class", "baseline_income", "version", "created_at", "updated_at"]
+        validators = []
+
+
+class EnrollmentTransitionSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Enrollment.Status.choices)
+    on = serializers.DateField(help_text=_("The date of the change."))
+    reason = CharField(max_length=500, required=False, allow_blank=True, default="",
+                       help_text=_("Required when the enrolment is dropped."))
