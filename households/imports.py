@@ -24,6 +24,7 @@ from households.models import (
     Review,
     SupportNeed,
 )
+from households.validators import household_code_validator, national_id_validator
 from povertycase.bulk import insert_with_history
 
 MAX_LISTED_ERRORS = 1000
@@ -179,12 +180,19 @@ def _text(limit: int, *, required: bool = False) -> Callable[[str], str]:
     return parse
 
 
+def _validated(validator) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        try:
+            validator(text)
+        except ValidationError as error:
+            raise ValueError(error.messages[0])
+        return text
+
+    return parse
+
+
 def _national_id(text: str) -> str | None:
-    if not text:
-        return None
-    if not (len(text) == 12 and text.isdigit()):
-        raise ValueError(_("A national ID (CCCD) is exactly 12 digits."))
-    return text
+    return _validated(national_id_validator)(text) if text else None
 
 
 def _check_header(header: list[str], *, known: set[str], required: list[str]) -> list[RowError]:
@@ -367,12 +375,10 @@ def households_import(
     """Creates or changes households and their members, one member a row; the rows of one
     household share its code and repeat its columns. Members are matched by national ID, or
     else by name and date of birth."""
-    from households.api.serializers import household_code_validator
-
     errors = _check_header(header, known=set(HOUSEHOLD_COLUMNS), required=HOUSEHOLD_REQUIRED)
     _reject_if(errors)
     parsers = {
-        "household_code": _text(32, required=True),
+        "household_code": lambda t: _validated(household_code_validator)(_text(32, required=True)(t)),
         "area": _text(16, required=True),
         "address": _text(255),
         "residence": _optional_choice(Household._meta.get_field("residence").choices),
@@ -400,11 +406,6 @@ def households_import(
         progress(1)
         code = values.get("household_code")
         if code:
-            try:
-                household_code_validator(code)
-            except ValidationError as error:
-                errors.append(RowError(number, "household_code", error.messages[0]))
-                continue
             groups.setdefault(code, []).append((number, values))
     result = ImportResult(rows=count, dry_run=dry_run)
     areas = {a.code: a for a in services.Area.objects.visible_to(by).filter(

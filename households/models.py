@@ -12,7 +12,7 @@ class Residence(models.TextChoices):
     URBAN = "urban", _("urban")
 
 
-def _scoped(queryset, user, path_field):
+def in_caller_area(queryset, user, path_field):
     """Rows whose area path starts with the caller's: the one area rule of the project."""
     if not (user and user.is_authenticated):
         return queryset.none()
@@ -23,7 +23,7 @@ def _scoped(queryset, user, path_field):
 
 class AreaQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return _scoped(self, user, "path")
+        return in_caller_area(self, user, "path")
 
     def within(self, area):
         return self.filter(path__startswith=area.path)
@@ -97,7 +97,7 @@ class PovertyClass(models.TextChoices):
 
 class HouseholdQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return _scoped(self, user, "area__path")
+        return in_caller_area(self, user, "area__path")
 
     def in_area(self, area):
         return self.filter(area__path__startswith=area.path)
@@ -196,7 +196,7 @@ class Household(models.Model):
 
 class MemberQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return _scoped(self, user, "household__area__path")
+        return in_caller_area(self, user, "household__area__path")
 
     def active(self):
         return self.filter(status=Member.Status.ACTIVE)
@@ -411,7 +411,7 @@ class Indicator(models.Model):
 
 class ReviewQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return _scoped(self, user, "household__area__path")
+        return in_caller_area(self, user, "household__area__path")
 
     def approved(self):
         return self.filter(status=Review.Status.APPROVED)

@@ -5,7 +5,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from households.models import Area
+from households.models import Area, in_caller_area
 
 
 class ProgrammeQuerySet(models.QuerySet):
@@ -110,16 +110,10 @@ class Programme(models.Model):
 class EnrollmentQuerySet(models.QuerySet):
     def visible_to(self, user):
         # An enrolment is a household's record: it is seen where the household is.
-        return _household_scoped(self, user)
+        return in_caller_area(self, user, "household__area__path")
 
     def unfinished(self):
         return self.filter(status__in=Enrollment.UNFINISHED)
-
-
-def _household_scoped(queryset, user):
-    from households.models import Household
-
-    return queryset.filter(household__in=Household.objects.visible_to(user))
 
 
 class Enrollment(models.Model):

@@ -1,4 +1,3 @@
-from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -17,6 +16,7 @@ from households.models import (
     Transition,
 )
 from households.services import HOUSEHOLD_EDITABLE, MEMBER_EDITABLE
+from households.validators import household_code_validator, national_id_validator
 from povertycase.fields import (
     CharField,
     IntegerField,
@@ -25,14 +25,6 @@ from povertycase.fields import (
     ScopedPrimaryKeyRelatedField,
     ScopedSlugRelatedField,
     UUIDField,
-)
-
-national_id_validator = RegexValidator(
-    r"^\d{12}$", _("A national ID (CCCD) is exactly 12 digits.")
-)
-household_code_validator = RegexValidator(
-    r"^[A-Za-z0-9][A-Za-z0-9._/-]*$",
-    _("Use letters, digits and . _ / - only, starting with a letter or digit."),
 )
 
 
