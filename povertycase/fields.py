@@ -76,6 +76,15 @@ class IntegerField(_Strict, serializers.IntegerField):
     type_name = _("a whole number")
 
 
+class DecimalField(_Strict, serializers.DecimalField):
+    accepts = (int, float)
+    type_name = _("a number")
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("coerce_to_string", False)
+        super().__init__(**kwargs)
+
+
 class BooleanField(_Strict, serializers.BooleanField):
     accepts = (bool,)
     type_name = _("true or false")

@@ -151,6 +151,10 @@ SPECTACULAR_SETTINGS = {
         "ProgrammeKindEnum": "programmes.models.Programme.Kind",
         "ProgrammeStatusEnum": "programmes.models.Programme.Status",
         "EnrollmentStatusEnum": "programmes.models.Enrollment.Status",
+        "MemberEmploymentEnum": "households.models.Member.Employment",
+        "FollowUpEmploymentEnum": "programmes.models.FollowUp.Employment",
+        "DeliveryKindEnum": "programmes.models.Delivery.Kind",
+        "DisbursementPeriodEnum": [("month", "month"), ("quarter", "quarter")],
     },
 }
 

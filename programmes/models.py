@@ -1,7 +1,8 @@
 import uuid
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
+from django.db.models.functions import TruncMonth, TruncQuarter
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -115,6 +116,10 @@ class EnrollmentQuerySet(models.QuerySet):
     def unfinished(self):
         return self.filter(status__in=Enrollment.UNFINISHED)
 
+    def taking_places(self):
+        """The enrolments that fill the programme's capacity: all but those that dropped out."""
+        return self.exclude(status=Enrollment.Status.DROPPED_OUT)
+
 
 class Enrollment(models.Model):
     class Status(models.TextChoices):
@@ -160,6 +165,12 @@ class Enrollment(models.Model):
 
     objects = EnrollmentQuerySet.as_manager()
 
+    @property
+    def follow_up_months(self) -> tuple[int, ...]:
+        """Follow-ups owed after completion, in months: training and employment are checked at
+        1 and 6 months (the TVET employment indicator, DOMAIN.md §6), other support at 6 and 12."""
+        return (1, 6) if self.programme.kind in Programme.PERSON_KINDS else (6, 12)
+
     class Meta:
         verbose_name = _("enrolment")
         verbose_name_plural = _("enrolments")
@@ -178,4 +189,169 @@ class Enrollment(models.Model):
                 condition=Q(member__isnull=False, status__in=["enrolled", "active", "suspended"]),
                 name="enrollment_one_unfinished_per_member",
             ),
+        ]
+
+
+class DeliveryQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return in_caller_area(self, user, "enrollment__household__area__path")
+
+    def counted(self):
+        """The deliveries that count against a budget: all but the cancelled."""
+        return self.filter(cancelled_at__isnull=True)
+
+    def spent_per_period(self, period: str):
+        """(first day of the month or quarter, VND delivered in it), oldest first."""
+        trunc = {"month": TruncMonth, "quarter": TruncQuarter}[period]
+        return (
+            self.counted().annotate(period=trunc("delivered_on")).values_list("period")
+            .annotate(spent=Sum("value")).order_by("period")
+        )
+
+
+class Delivery(models.Model):
+    """Support a household (or member) received under an enrolment. A delivery recorded by
+    mistake is cancelled with a reason, never deleted, and stops counting against the budget."""
+
+    class Kind(models.TextChoices):
+        CASH = "cash", _("cash")
+        IN_KIND = "in_kind", _("in kind")
+        LOAN = "loan", _("loan")
+        TRAINING = "training", _("training")
+        SERVICE = "service", _("service")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="deliveries",
+                                   verbose_name=_("enrolment"))
+    # Copied from the enrolment: the budget check and the disbursement sum by programme.
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="deliveries",
+                                  editable=False, verbose_name=_("programme"))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    description = models.CharField(_("description"), max_length=500)
+    quantity = models.DecimalField(_("quantity"), max_digits=15, decimal_places=3, null=True, blank=True)
+    unit = models.CharField(_("unit"), max_length=32, blank=True)
+    value = models.PositiveBigIntegerField(_("value (VND)"))
+    delivered_on = models.DateField(_("delivered on"))
+    recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, related_name="+",
+                                    verbose_name=_("recorded by"))
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("cancelled by"))
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=500, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    history = HistoricalRecords(excluded_fields=["version"])
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        indexes = [
+            models.Index(fields=["programme", "delivered_on"], name="delivery_programme_date_idx"),
+            models.Index(fields=["created_at"], name="delivery_created_idx"),
+        ]
+
+
+class FollowUpQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return in_caller_area(self, user, "enrollment__household__area__path")
+
+
+class FollowUp(models.Model):
+    """What became of an enrolled household or member some time after the enrolment."""
+
+    class Employment(models.TextChoices):
+        WAGE = "wage", _("wage employment")
+        SELF_EMPLOYED = "self_employed", _("self-employed")
+        UNEMPLOYED = "unemployed", _("unemployed")
+        NOT_IN_LABOUR_FORCE = "not_in_labour_force", _("not in the labour force")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="follow_ups",
+                                   verbose_name=_("enrolment"))
+    observed_on = models.DateField(_("observed on"))
+    income_per_capita = models.PositiveBigIntegerField(_("income per person per month (VND)"), null=True, blank=True)
+    employment = models.CharField(_("employment"), max_length=24, choices=Employment.choices, blank=True)
+    monthly_earnings = models.PositiveBigIntegerField(_("monthly earnings (VND)"), null=True, blank=True)
+    certificate = models.BooleanField(_("training certificate obtained"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, related_name="+",
+                                    verbose_name=_("recorded by"))
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["version", "updated_at"])
+
+    objects = FollowUpQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        indexes = [
+            models.Index(fields=["enrollment", "observed_on"], name="followup_enrollment_date_idx"),
+            models.Index(fields=["created_at"], name="followup_created_idx"),
+        ]
+
+
+class FollowUpDueQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return in_caller_area(self, user, "enrollment__household__area__path")
+
+    def open(self):
+        return self.filter(met_by__isnull=True)
+
+
+class FollowUpDue(models.Model):
+    """One follow-up an enrolment owes after it completes, e.g. the 6-month visit. Written when
+    the enrolment completes and met by the first follow-up observed near or after its date, so
+    the due list is an indexed read rather than date arithmetic over every enrolment."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="follow_ups_due",
+                                   verbose_name=_("enrolment"))
+    months = models.PositiveSmallIntegerField(_("months after completion"))
+    due_on = models.DateField(_("due on"))
+    met_by = models.ForeignKey(FollowUp, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name=_("met by"))
+
+    objects = FollowUpDueQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("follow-up due")
+        verbose_name_plural = _("follow-ups due")
+        constraints = [
+            models.UniqueConstraint(fields=["enrollment", "months"], name="followup_due_once_per_point"),
+        ]
+        indexes = [
+            models.Index(fields=["due_on", "id"], condition=Q(met_by__isnull=True), name="followup_due_open_idx"),
+        ]
+
+
+class CaseNoteQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return in_caller_area(self, user, "household__area__path")
+
+
+class CaseNote(models.Model):
+    """A worker's note of a visit. Notes are kept as written: a correction is a new note."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    household = models.ForeignKey("households.Household", on_delete=models.PROTECT, related_name="case_notes",
+                                  verbose_name=_("household"))
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="case_notes", verbose_name=_("enrolment"))
+    visited_on = models.DateField(_("visited on"))
+    text = models.TextField(_("text"))
+    author = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, related_name="+",
+                               verbose_name=_("author"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = CaseNoteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case note")
+        verbose_name_plural = _("case notes")
+        indexes = [
+            models.Index(fields=["household", "created_at"], name="casenote_household_idx"),
+            models.Index(fields=["created_at"], name="casenote_created_idx"),
         ]

@@ -1,16 +1,19 @@
 """Every write to programmes. Rules refused with Django's ValidationError (→ 400)."""
 
 from collections.abc import Mapping
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households.models import Area, Indicator, PovertyClass, Review, Transition
 from povertycase.errors import Conflict, PreconditionFailed, version_matches
-from programmes.models import Enrollment, Programme
+from programmes.models import CaseNote, Delivery, Enrollment, FollowUp, FollowUpDue, Programme
 
 TRAINING_FIELDS = ("occupation", "provider", "hours", "min_age", "max_age")
 
@@ -38,6 +41,10 @@ def _programme_errors(*, by, data: Mapping, programme: Programme | None = None) 
     unknown = sorted(set(data.get("targets", ())) - set(Indicator.objects.values_list("code", flat=True)))
     if unknown:
         errors["targets"] = _("Not indicators of any poverty standard: %(codes)s.") % {"codes": ", ".join(unknown)}
+    if programme is not None and data["budget"] < (spent := programme.deliveries.counted().aggregate(
+            total=Sum("value"))["total"] or 0):
+        errors["budget"] = _("%(spent)s VND has already been delivered; the budget cannot be less.") % {
+            "spent": f"{spent:,}"}
     if not data.get("eligible_classes") and data.get("escaped_within_years") is None:
         errors["eligible_classes"] = _("Say which households may enrol: poverty classes, or households "
                                        "that escaped poverty within some years, or both.")
@@ -96,21 +103,51 @@ def _baseline_review(household, on: date):
     )
 
 
-def _escaped_recently(household, on: date, years: int) -> bool:
-    since = on.replace(year=on.year - years) if not (on.month == 2 and on.day == 29) else on.replace(
-        year=on.year - years, day=28)
-    return Review.objects.approved().filter(
-        household=household, reviewed_on__gt=since, reviewed_on__lte=on,
-        transition__in=[Transition.ESCAPED_TO_NEAR_POOR, Transition.ESCAPED_ABOVE_NEAR_POOR],
-    ).exists()
+ESCAPES = (Transition.ESCAPED_TO_NEAR_POOR, Transition.ESCAPED_ABOVE_NEAR_POOR)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What eligibility is judged on, read once per household: its review at the date, and
+    when it last escaped poverty by then."""
+
+    review: Review | None
+    last_escape: date | None
+
+
+def household_standing(household, on: date) -> Standing:
+    last_escape = (
+        Review.objects.approved().filter(household=household, reviewed_on__lte=on, transition__in=ESCAPES)
+        .order_by("-reviewed_on").values_list("reviewed_on", flat=True).first()
+    )
+    return Standing(review=_baseline_review(household, on), last_escape=last_escape)
 
 
 def _age_on(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-def enrollment_eligibility(*, programme: Programme, household, member, on: date) -> tuple[dict, Review | None]:
-    """(the conditions that fail, by field; the review the household is judged on)."""
+def member_fit_error(programme: Programme, household, member, on: date) -> str | None:
+    if member.household_id != household.pk or member.status != member.Status.ACTIVE:
+        return _("Choose an active member of this household.")
+    age = _age_on(member.date_of_birth, on)
+    low, high = programme.min_age, programme.max_age
+    if (low is not None and age < low) or (high is not None and age > high):
+        return _("The member is %(age)d; the programme takes ages %(low)s to %(high)s.") % {
+            "age": age, "low": low if low is not None else "…", "high": high if high is not None else "…"}
+    return None
+
+
+def _class_fits(programme: Programme, standing: Standing, on: date) -> bool:
+    if standing.review.poverty_class in programme.eligible_classes:
+        return True
+    years = programme.escaped_within_years
+    return bool(years and standing.last_escape and standing.last_escape > on - relativedelta(years=years))
+
+
+def eligibility_errors(*, programme: Programme, household, member, on: date, standing: Standing,
+                       taken: int) -> dict:
+    """The conditions that fail, by field. `taken`: the places already taken in the programme."""
     errors = {}
     if programme.status != Programme.Status.OPEN:
         errors["programme"] = _("The programme is %(status)s, not open.") % {"status": programme.get_status_display()}
@@ -122,35 +159,32 @@ def enrollment_eligibility(*, programme: Programme, household, member, on: date)
             "area": programme.area.code}
     elif household.status != household.Status.ACTIVE:
         errors["household"] = _("The household is archived.")
-    review = _baseline_review(household, on)
-    if "household" not in errors:
-        if review is None:
-            errors["household"] = _("The household has no approved review by %(on)s to judge it on.") % {"on": on}
-        elif review.poverty_class not in programme.eligible_classes and not (
-            programme.escaped_within_years and _escaped_recently(household, on, programme.escaped_within_years)
-        ):
-            errors["household"] = _(
-                "The household is %(class)s (review of %(year)d); the programme takes %(eligible)s."
-            ) % {"class": review.get_poverty_class_display(), "year": review.year,
-                 "eligible": _eligible_text(programme)}
+    elif standing.review is None:
+        errors["household"] = _("The household has no approved review by %(on)s to judge it on.") % {"on": on}
+    elif not _class_fits(programme, standing, on):
+        errors["household"] = _(
+            "The household is %(class)s (review of %(year)d); the programme takes %(eligible)s."
+        ) % {"class": standing.review.get_poverty_class_display(), "year": standing.review.year,
+             "eligible": _eligible_text(programme)}
     if programme.kind in Programme.PERSON_KINDS:
         if member is None:
             errors["member"] = _("Training and employment programmes enrol a member of the household.")
-        elif member.household_id != household.pk or member.status != member.Status.ACTIVE:
-            errors["member"] = _("Choose an active member of this household.")
-        else:
-            age = _age_on(member.date_of_birth, on)
-            low, high = programme.min_age, programme.max_age
-            if (low is not None and age < low) or (high is not None and age > high):
-                errors["member"] = _("The member is %(age)d; the programme takes ages %(low)s to %(high)s.") % {
-                    "age": age, "low": low if low is not None else "…", "high": high if high is not None else "…"}
+        elif message := member_fit_error(programme, household, member, on):
+            errors["member"] = message
     elif member is not None:
         errors["member"] = _("This programme enrols whole households, not members.")
-    if programme.capacity is not None and "programme" not in errors:
-        taken = programme.enrollments.exclude(status=Enrollment.Status.DROPPED_OUT).count()
-        if taken >= programme.capacity:
-            errors["programme"] = _("The programme is full (%(capacity)d places).") % {"capacity": programme.capacity}
-    return errors, review
+    if programme.capacity is not None and "programme" not in errors and taken >= programme.capacity:
+        errors["programme"] = _("The programme is full (%(capacity)d places).") % {"capacity": programme.capacity}
+    return errors
+
+
+def enrollment_eligibility(*, programme: Programme, household, member, on: date) -> tuple[dict, Review | None]:
+    """(the conditions that fail, by field; the review the household is judged on)."""
+    standing = household_standing(household, on)
+    taken = programme.enrollments.taking_places().count() if programme.capacity is not None else 0
+    errors = eligibility_errors(programme=programme, household=household, member=member, on=on,
+                                standing=standing, taken=taken)
+    return errors, standing.review
 
 
 def _eligible_text(programme: Programme) -> str:
@@ -209,4 +243,159 @@ def enrollment_transition(*, enrollment: Enrollment, by, status: str, on: date, 
     enrollment._history_user = by
     enrollment._change_reason = reason
     enrollment.save()
+    if status == Enrollment.Status.COMPLETED:
+        FollowUpDue.objects.bulk_create(
+            FollowUpDue(enrollment=enrollment, months=months, due_on=on + relativedelta(months=months))
+            for months in enrollment.follow_up_months
+        )
+        _meet_follow_ups_due(enrollment)
     return enrollment
+
+
+def _programme_for_update(programme_id) -> Programme:
+    return Programme.objects.select_for_update().get(pk=programme_id)
+
+
+# Support delivered ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def delivery_record(*, by, enrollment: Enrollment, kind: str, description: str, value: int,
+                    delivered_on: date, quantity=None, unit: str = "") -> Delivery:
+    # The programme's row lock serialises deliveries, so two at the same moment cannot both
+    # fit into what is left of the budget.
+    programme = _programme_for_update(enrollment.programme_id)
+    enrollment = Enrollment.objects.get(pk=enrollment.pk)
+    errors = {}
+    if delivered_on < enrollment.enrolled_on:
+        errors["delivered_on"] = _("The enrolment began on %(date)s.") % {"date": enrollment.enrolled_on}
+    elif delivered_on > timezone.localdate():
+        errors["delivered_on"] = _("The date is in the future.")
+    elif enrollment.status not in (Enrollment.Status.ENROLLED, Enrollment.Status.ACTIVE) and (
+            delivered_on > enrollment.status_changed_on):
+        errors["delivered_on"] = _("The enrolment has been %(status)s since %(date)s.") % {
+            "status": enrollment.get_status_display(), "date": enrollment.status_changed_on}
+    elif programme.ends_on and delivered_on > programme.ends_on:
+        errors["delivered_on"] = _("The programme ended on %(date)s.") % {"date": programme.ends_on}
+    if quantity is not None and not unit.strip():
+        errors["unit"] = _("Say what the quantity is counted in (kg, head, hours…).")
+    elif unit.strip() and quantity is None:
+        errors["quantity"] = _("A unit needs a quantity.")
+    if not description.strip():
+        errors["description"] = _("Say what was delivered.")
+    if errors:
+        raise ValidationError(errors)
+    spent = programme.deliveries.counted().aggregate(total=Sum("value"))["total"] or 0
+    if spent + value > programme.budget:
+        raise Conflict(_(
+            "This delivery would take the programme past its budget: %(budget)s VND, %(spent)s already "
+            "spent, %(left)s left."
+        ) % {"budget": f"{programme.budget:,}", "spent": f"{spent:,}", "left": f"{programme.budget - spent:,}"})
+    delivery = Delivery(enrollment=enrollment, programme=programme, kind=kind, description=description,
+                        quantity=quantity, unit=unit, value=value, delivered_on=delivered_on, recorded_by=by)
+    delivery._history_user = by
+    delivery.save(force_insert=True)
+    return delivery
+
+
+@transaction.atomic
+def delivery_cancel(*, delivery: Delivery, by, reason: str, if_match: str | None = None) -> Delivery:
+    _programme_for_update(delivery.programme_id)
+    delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
+    if not version_matches(if_match, delivery.version):
+        raise PreconditionFailed()
+    if delivery.cancelled_at is not None:
+        raise Conflict(_("The delivery was already cancelled on %(date)s.") % {
+            "date": timezone.localtime(delivery.cancelled_at).date()})
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the delivery is cancelled.")})
+    delivery.cancelled_at, delivery.cancelled_by, delivery.cancel_reason = timezone.now(), by, reason
+    delivery.version += 1
+    delivery._history_user = by
+    delivery._change_reason = reason
+    delivery.save()
+    return delivery
+
+
+# Follow-ups and case notes -------------------------------------------------------------------
+
+# A visit up to two weeks before a follow-up's date still counts for it.
+FOLLOW_UP_GRACE = timedelta(days=14)
+WORKING = (FollowUp.Employment.WAGE, FollowUp.Employment.SELF_EMPLOYED)
+
+
+def _meet_follow_ups_due(enrollment: Enrollment) -> None:
+    observed = sorted(enrollment.follow_ups.values_list("observed_on", "id"))
+    for due in enrollment.follow_ups_due.all():
+        met_by = next((pk for on, pk in observed if on >= due.due_on - FOLLOW_UP_GRACE), None)
+        if due.met_by_id != met_by:
+            due.met_by_id = met_by
+            due.save(update_fields=["met_by"])
+
+
+def _follow_up_errors(enrollment: Enrollment, data: Mapping) -> dict:
+    errors = {}
+    observed_on = data["observed_on"]
+    if observed_on < enrollment.enrolled_on:
+        errors["observed_on"] = _("The enrolment began on %(date)s.") % {"date": enrollment.enrolled_on}
+    elif observed_on > timezone.localdate():
+        errors["observed_on"] = _("The date is in the future.")
+    if data.get("certificate") is not None and enrollment.programme.kind not in Programme.PERSON_KINDS:
+        errors["certificate"] = _("Only vocational training and employment programmes give certificates.")
+    if data.get("monthly_earnings") and data.get("employment") not in WORKING:
+        errors["monthly_earnings"] = _("Earnings go with wage employment or self-employment; say which.")
+    observations = ("income_per_capita", "employment", "monthly_earnings", "certificate", "notes")
+    if all(data.get(field) in (None, "") for field in observations):
+        errors["non_field_errors"] = _("Record at least one observation: income, employment, earnings, "
+                                       "certificate or notes.")
+    return errors
+
+
+@transaction.atomic
+def follow_up_record(*, by, enrollment: Enrollment, **data) -> FollowUp:
+    enrollment = Enrollment.objects.select_for_update().select_related("programme").get(pk=enrollment.pk)
+    errors = _follow_up_errors(enrollment, data)
+    if errors:
+        raise ValidationError(errors)
+    follow_up = FollowUp(enrollment=enrollment, recorded_by=by, **data)
+    follow_up._history_user = by
+    follow_up.save(force_insert=True)
+    _meet_follow_ups_due(enrollment)
+    return follow_up
+
+
+@transaction.atomic
+def follow_up_update(*, follow_up: FollowUp, by, changes: Mapping, if_match: str | None = None) -> FollowUp:
+    enrollment = Enrollment.objects.select_for_update().select_related("programme").get(pk=follow_up.enrollment_id)
+    follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
+    if not version_matches(if_match, follow_up.version):
+        raise PreconditionFailed()
+    changes = {k: v for k, v in changes.items() if k != "enrollment"}
+    merged = {field: getattr(follow_up, field) for field in (
+        "observed_on", "income_per_capita", "employment", "monthly_earnings", "certificate", "notes")}
+    merged.update(changes)
+    errors = _follow_up_errors(enrollment, merged)
+    if errors:
+        raise ValidationError(errors)
+    for field, value in changes.items():
+        setattr(follow_up, field, value)
+    follow_up.version += 1
+    follow_up._history_user = by
+    follow_up.save()
+    _meet_follow_ups_due(enrollment)
+    return follow_up
+
+
+@transaction.atomic
+def case_note_create(*, by, household, visited_on: date, text: str, enrollment: Enrollment | None = None) -> CaseNote:
+    errors = {}
+    if enrollment is not None and enrollment.household_id != household.pk:
+        errors["enrollment"] = _("The enrolment is another household's.")
+    if visited_on > timezone.localdate():
+        errors["visited_on"] = _("The date is in the future.")
+    if not text.strip():
+        errors["text"] = _("Write what you saw or agreed.")
+    if errors:
+        raise ValidationError(errors)
+    return CaseNote.objects.create(household=household, enrollment=enrollment, visited_on=visited_on,
+                                   text=text, author=by)

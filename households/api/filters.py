@@ -21,6 +21,18 @@ def visible_areas(request):
     return Area.objects.visible_to(request.user) if request else Area.objects.none()
 
 
+def area_filter(help_text, path_field: str):
+    """`?area=CODE`: a unit in the caller's area, matching rows of that unit and every unit below."""
+
+    def filter_area(queryset, name, area):
+        return queryset.filter(**{f"{path_field}__startswith": area.path})
+
+    return extend_schema_field({"type": "string", "pattern": AREA_CODE})(
+        django_filters.ModelChoiceFilter(queryset=visible_areas, to_field_name="code", method=filter_area,
+                                         help_text=help_text)
+    )
+
+
 class AreaFilter(FilterSet):
     level = django_filters.ChoiceFilter(choices=Area.Level.choices)
     parent = text_filter(
@@ -33,15 +45,8 @@ class AreaFilter(FilterSet):
 
 
 class HouseholdFilter(FilterSet):
-    area = extend_schema_field({"type": "string", "pattern": AREA_CODE})(
-        django_filters.ModelChoiceFilter(
-            queryset=visible_areas,
-            to_field_name="code",
-            method="filter_area",
-            help_text=_("Code of an administrative unit in your area: its households and those "
-                        "of every unit below it."),
-        )
-    )
+    area = area_filter(_("Code of an administrative unit in your area: its households and those "
+                        "of every unit below it."), "area__path")
     residence = django_filters.ChoiceFilter(choices=Residence.choices)
     ethnic_minority = StrictBooleanFilter()
     status = django_filters.ChoiceFilter(choices=Household.Status.choices)
@@ -65,9 +70,6 @@ class HouseholdFilter(FilterSet):
         model = Household
         fields = ["area", "residence", "ethnic_minority", "status", "poverty_class", "updated_since", "search"]
 
-    def filter_area(self, queryset, name, value):
-        return queryset.in_area(value)
-
     def filter_search(self, queryset, name, value):
         for term in search_terms(value):
             queryset = queryset.filter(search_text__contains=term)
@@ -86,14 +88,7 @@ class MemberFilter(FilterSet):
 
 class ReviewFilter(FilterSet):
     household = django_filters.UUIDFilter(field_name="household_id")
-    area = extend_schema_field({"type": "string", "pattern": AREA_CODE})(
-        django_filters.ModelChoiceFilter(
-            queryset=visible_areas,
-            to_field_name="code",
-            method="filter_area",
-            help_text=_("Reviews of households in this unit and every unit below it."),
-        )
-    )
+    area = area_filter(_("Reviews of households in this unit and every unit below it."), "household__area__path")
     year = extend_schema_field({"type": "integer", "minimum": 2000, "maximum": 2100})(
         django_filters.NumberFilter(min_value=2000, max_value=2100, decimal_places=0)
     )
@@ -105,5 +100,3 @@ class ReviewFilter(FilterSet):
         model = Review
         fields = ["household", "area", "year", "status", "poverty_class", "transition"]
 
-    def filter_area(self, queryset, name, value):
-        return queryset.filter(household__area__path__startswith=value.path)

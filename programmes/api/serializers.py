@@ -5,14 +5,16 @@ from households.api.serializers import AreaCodeField, UniqueChoicesField, Unique
 from households.models import Household, Member, PovertyClass
 from povertycase.accounts.models import User
 from povertycase.fields import (
+    BooleanField,
     CharField,
+    DecimalField,
     IntegerField,
     ModelSerializer,
     RegexField,
     ScopedPrimaryKeyRelatedField,
     ScopedSlugRelatedField,
 )
-from programmes.models import Enrollment, Programme
+from programmes.models import CaseNote, Delivery, Enrollment, FollowUp, FollowUpDue, Programme
 
 
 class ProgrammeSerializer(ModelSerializer):
@@ -57,6 +59,13 @@ class ProgrammeUpdateSerializer(ProgrammeSerializer):
         read_only_fields = ["id", "code", "version", "created_at", "updated_at"]
 
 
+class ProgrammeBriefSerializer(serializers.ModelSerializer):
+    area = serializers.CharField(source="area.code", read_only=True)
+
+    class Meta:
+        model = Programme
+        fields = ["id", "code", "name", "kind", "area"]
+        read_only_fields = fields
 
 class EnrollmentSerializer(ModelSerializer):
     programme = ScopedPrimaryKeyRelatedField(Programme, pk_field=IntegerField(), help_text=_("The programme's id."))
@@ -86,3 +95,155 @@ class EnrollmentTransitionSerializer(serializers.Serializer):
     on = serializers.DateField(help_text=_("The date of the change."))
     reason = CharField(max_length=500, required=False, allow_blank=True, default="",
                        help_text=_("Required when the enrolment is dropped."))
+
+
+class MemberBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Member
+        fields = ["id", "full_name", "date_of_birth"]
+        read_only_fields = fields
+
+
+class RecommendationSerializer(serializers.Serializer):
+    programme = ProgrammeBriefSerializer(read_only=True)
+    targeted = serializers.ListField(
+        child=serializers.CharField(), read_only=True,
+        help_text=_("The household's current deprivations that the programme targets; the ranking key."))
+    members = MemberBriefSerializer(
+        many=True, read_only=True,
+        help_text=_("For training and employment: the members who fit the age range and may enrol."))
+    reason = serializers.CharField(read_only=True, help_text=_("Why the household may enrol, in words."))
+
+
+class OnQuerySerializer(serializers.Serializer):
+    on = serializers.DateField(required=False, help_text=_("Judge eligibility at this date (default: today)."))
+
+
+class RecommendationsSerializer(serializers.Serializer):
+    household = serializers.UUIDField(read_only=True)
+    on = serializers.DateField(read_only=True, help_text=_("The date eligibility is judged at."))
+    deprivations = serializers.ListField(
+        child=serializers.CharField(), read_only=True,
+        help_text=_("The household's deprivations at its latest approved review by that date."))
+    programmes = RecommendationSerializer(many=True, read_only=True,
+                                          help_text=_("Best first: most deprivations targeted, then by code."))
+
+
+def _username(**kwargs):
+    return serializers.SlugRelatedField(slug_field="username", read_only=True, **kwargs)
+
+
+class DeliverySerializer(ModelSerializer):
+    enrollment = ScopedPrimaryKeyRelatedField(Enrollment, help_text=_("The enrolment the support was given under."))
+    programme = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("The enrolment's programme."))
+    description = CharField(max_length=500)
+    quantity = DecimalField(max_digits=15, decimal_places=3, min_value=0, required=False, allow_null=True,
+                            help_text=_("How much, in `unit`; up to 3 decimals."))
+    unit = CharField(max_length=32, required=False, allow_blank=True, default="",
+                     help_text=_("What the quantity counts: kg, head, hours…"))
+    value = IntegerField(min_value=0, max_value=10**15,
+                         help_text=_("Whole VND. Refused with 409 when it would take the programme past its budget."))
+    recorded_by = _username()
+    cancelled_by = _username()
+
+    class Meta:
+        model = Delivery
+        fields = ["id", "enrollment", "programme", "kind", "description", "quantity", "unit", "value",
+                  "delivered_on", "recorded_by", "cancelled_at", "cancelled_by", "cancel_reason", "version",
+                  "created_at"]
+        read_only_fields = ["id", "programme", "recorded_by", "cancelled_at", "cancelled_by", "cancel_reason",
+                            "version", "created_at"]
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = CharField(max_length=500, help_text=_("Why the delivery is cancelled."))
+
+
+class DisbursementPeriodSerializer(serializers.Serializer):
+    period = serializers.CharField(help_text=_("`2025-03` for a month, `2025-Q1` for a quarter."))
+    starts_on = serializers.DateField()
+    spent = serializers.IntegerField(help_text=_("VND delivered in the period."))
+    cumulative = serializers.IntegerField(help_text=_("VND delivered up to the end of the period."))
+    share = serializers.FloatField(allow_null=True,
+                                   help_text=_("Cumulative share of the budget, 0–100, 2 decimals."))
+
+
+class DisbursementSerializer(serializers.Serializer):
+    programme = serializers.IntegerField()
+    code = serializers.CharField()
+    period = serializers.ChoiceField(choices=[("month", _("month")), ("quarter", _("quarter"))])
+    budget = serializers.IntegerField(help_text=_("Whole VND."))
+    spent = serializers.IntegerField(help_text=_("VND delivered, cancelled deliveries left out."))
+    remaining = serializers.IntegerField(help_text=_("Budget less spent."))
+    share = serializers.FloatField(allow_null=True, help_text=_("Spent as a share of the budget, 0–100, 2 decimals; "
+                                                                "null when the budget is 0."))
+    whole_programme = serializers.BooleanField(help_text=_(
+        "False when the programme runs beyond your area: the figures then count deliveries in your area only."))
+    periods = DisbursementPeriodSerializer(many=True, help_text=_("Periods with deliveries, oldest first."))
+
+
+class DisbursementQuerySerializer(serializers.Serializer):
+    period = serializers.ChoiceField(choices=[("month", _("month")), ("quarter", _("quarter"))], default="month")
+
+
+class FollowUpSerializer(ModelSerializer):
+    enrollment = ScopedPrimaryKeyRelatedField(Enrollment, help_text=_("The enrolment followed up."))
+    income_per_capita = IntegerField(min_value=0, max_value=10**12, required=False, allow_null=True,
+                                     help_text=_("Household income per person per month, whole VND."))
+    employment = serializers.ChoiceField(choices=FollowUp.Employment.choices, required=False, allow_blank=True,
+                                         help_text=_("Of the enrolled member (or the household's main earner)."))
+    monthly_earnings = IntegerField(min_value=0, max_value=10**12, required=False, allow_null=True,
+                                    help_text=_("Whole VND; with wage employment or self-employment only."))
+    certificate = BooleanField(required=False, allow_null=True,
+                               help_text=_("Training passed and certified; training and employment programmes only."))
+    notes = CharField(max_length=5000, required=False, allow_blank=True)
+    recorded_by = _username()
+
+    class Meta:
+        model = FollowUp
+        fields = ["id", "enrollment", "observed_on", "income_per_capita", "employment", "monthly_earnings",
+                  "certificate", "notes", "recorded_by", "version", "created_at", "updated_at"]
+        read_only_fields = ["id", "recorded_by", "version", "created_at", "updated_at"]
+
+
+class FollowUpUpdateSerializer(FollowUpSerializer):
+    class Meta(FollowUpSerializer.Meta):
+        read_only_fields = ["id", "enrollment", "recorded_by", "version", "created_at", "updated_at"]
+
+
+class FollowUpDueSerializer(serializers.ModelSerializer):
+    enrollment = serializers.UUIDField(source="enrollment_id")
+    programme = ProgrammeBriefSerializer(source="enrollment.programme")
+    household = serializers.UUIDField(source="enrollment.household_id")
+    household_code = serializers.CharField(source="enrollment.household.code")
+    area = serializers.CharField(source="enrollment.household.area.code",
+                                 help_text=_("The unit the household lives in."))
+    member = MemberBriefSerializer(source="enrollment.member", allow_null=True)
+    assigned_to = serializers.CharField(source="enrollment.assigned_to.username", allow_null=True, default=None)
+    completed_on = serializers.DateField(source="enrollment.status_changed_on")
+    months = serializers.IntegerField(help_text=_("The follow-up's point: months after completion."))
+    due_on = serializers.DateField(help_text=_("A follow-up observed from 14 days before this date meets it."))
+    overdue = serializers.SerializerMethodField(help_text=_("The due date has passed."))
+
+    class Meta:
+        model = FollowUpDue
+        fields = ["enrollment", "programme", "household", "household_code", "area", "member", "assigned_to",
+                  "completed_on", "months", "due_on", "overdue"]
+        read_only_fields = fields
+
+    def get_overdue(self, due) -> bool:
+        return due.due_on < self.context["today"]
+
+
+class CaseNoteSerializer(ModelSerializer):
+    household = ScopedPrimaryKeyRelatedField(Household, help_text=_("The household visited."))
+    enrollment = ScopedPrimaryKeyRelatedField(
+        Enrollment, required=False, allow_null=True,
+        help_text=_("The enrolment the visit was about, if any; it must be this household's."))
+    text = CharField(max_length=5000)
+    author = _username(help_text=_("Recorded by the server: the caller."))
+
+    class Meta:
+        model = CaseNote
+        fields = ["id", "household", "enrollment", "visited_on", "text", "author", "created_at"]
+        read_only_fields = ["id", "author", "created_at"]

@@ -1,9 +1,23 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from programmes.api.views import EnrollmentViewSet, ProgrammeViewSet
+from programmes.api.views import (
+    CaseNoteViewSet,
+    DeliveryViewSet,
+    EnrollmentViewSet,
+    FollowUpViewSet,
+    ProgrammeViewSet,
+    RecommendationsView,
+)
 
 router = SimpleRouter()
 router.register("programmes", ProgrammeViewSet, basename="programme")
 router.register("enrollments", EnrollmentViewSet, basename="enrollment")
+router.register("deliveries", DeliveryViewSet, basename="delivery")
+router.register("follow-ups", FollowUpViewSet, basename="follow-up")
+router.register("case-notes", CaseNoteViewSet, basename="case-note")
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path("households/<uuid:pk>/recommendations/", RecommendationsView.as_view(), name="household-recommendations"),
+]

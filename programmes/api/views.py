@@ -1,15 +1,32 @@
+from datetime import timedelta
+from itertools import accumulate
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from households.models import Household
 from povertycase.etags import IF_MATCH, IF_NONE_MATCH, VersionedRetrieveMixin, versioned_response
+from povertycase.figures import percent
 from povertycase.permissions import ManagerAccess
 from programmes import services
 from programmes.api import serializers as s
-from programmes.api.filters import EnrollmentFilter, ProgrammeFilter
-from programmes.models import Enrollment, Programme
+from programmes.api.filters import (
+    CaseNoteFilter,
+    DeliveryFilter,
+    EnrollmentFilter,
+    FollowUpDueFilter,
+    FollowUpFilter,
+    ProgrammeFilter,
+)
+from programmes.models import CaseNote, Delivery, Enrollment, FollowUp, FollowUpDue, Programme
+from programmes.recommendations import recommendations_for
 
 
 @extend_schema_view(retrieve=extend_schema(parameters=[IF_NONE_MATCH]))
@@ -48,6 +65,34 @@ class ProgrammeViewSet(VersionedRetrieveMixin, mixins.ListModelMixin, mixins.Ret
                                   if_match=request.headers.get("If-Match"))
         return versioned_response(s.ProgrammeSerializer, self.get_queryset().get(pk=programme.pk),
                                   context=self.get_serializer_context())
+
+    @extend_schema(parameters=[s.DisbursementQuerySerializer], responses=s.DisbursementSerializer)
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def disbursement(self, request, pk=None):
+        """The budget, what was delivered in each month or quarter and cumulatively, and the
+        share of the budget disbursed. Cancelled deliveries are left out. For a programme that
+        runs beyond your area, the figures count the deliveries in your area only."""
+        programme = self.get_object()
+        query = s.DisbursementQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        period = query.validated_data["period"]
+        rows = list(Delivery.objects.visible_to(request.user).filter(programme=programme).spent_per_period(period))
+        spent = sum(amount for _start, amount in rows)
+        periods = [
+            {"period": _period_label(start, period), "starts_on": start, "spent": amount, "cumulative": total,
+             "share": percent(total, programme.budget)}
+            for (start, amount), total in zip(rows, accumulate(amount for _start, amount in rows))
+        ]
+        whole = (request.user.area_id is None or programme.area.path.startswith(request.user.area.path))
+        return Response(s.DisbursementSerializer({
+            "programme": programme.pk, "code": programme.code, "period": period, "budget": programme.budget,
+            "spent": spent, "remaining": programme.budget - spent, "share": percent(spent, programme.budget),
+            "whole_programme": whole, "periods": periods,
+        }).data)
+
+
+def _period_label(start, period: str) -> str:
+    return f"{start:%Y-%m}" if period == "month" else f"{start.year}-Q{(start.month - 1) // 3 + 1}"
 
 
 
@@ -88,3 +133,139 @@ class EnrollmentViewSet(VersionedRetrieveMixin, mixins.ListModelMixin, mixins.Re
                                        if_match=request.headers.get("If-Match"), **serializer.validated_data)
         return versioned_response(s.EnrollmentSerializer, self.get_queryset().get(pk=enrollment.pk),
                                   context=self.get_serializer_context())
+
+
+class RecommendationsView(APIView):
+    @extend_schema(
+        operation_id="households_recommendations",
+        parameters=[s.OnQuerySerializer],
+        responses=s.RecommendationsSerializer,
+    )
+    def get(self, request, pk):
+        """The open programmes this household may enrol in, ranked by how many of its current
+        deprivations each targets, with the reason for each. Programmes it already holds an
+        unfinished enrolment in are left out; so are full ones."""
+        household = get_object_or_404(Household.objects.visible_to(request.user).select_related("area"), pk=pk)
+        query = s.OnQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        on = query.validated_data.get("on") or timezone.localdate()
+        found, deprivations = recommendations_for(household, on=on)
+        return Response(s.RecommendationsSerializer({
+            "household": household.pk, "on": on, "deprivations": deprivations, "programmes": found}).data)
+
+
+@extend_schema_view(retrieve=extend_schema(parameters=[IF_NONE_MATCH]))
+class DeliveryViewSet(VersionedRetrieveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                      viewsets.GenericViewSet):
+    """Support delivered under enrolments: cash, goods, loans, training, services, each with its
+    value in whole VND. A delivery that would take its programme past the budget is refused
+    with 409. Deliveries are never deleted: one recorded by mistake is cancelled."""
+
+    serializer_class = s.DeliverySerializer
+    filterset_class = DeliveryFilter
+    cursor_ordering = "created_at"
+    versioned = True
+    extra_error_codes = {"POST": ["409"]}
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get_queryset(self):
+        return Delivery.objects.visible_to(self.request.user).select_related("recorded_by", "cancelled_by")
+
+    @extend_schema(request=s.DeliverySerializer, responses={201: s.DeliverySerializer})
+    def create(self, request):
+        serializer = s.DeliverySerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        delivery = services.delivery_record(by=request.user, **serializer.validated_data)
+        return versioned_response(s.DeliverySerializer, self.get_queryset().get(pk=delivery.pk),
+                                  context=self.get_serializer_context(), status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.CancelSerializer, responses=s.DeliverySerializer, parameters=[IF_MATCH])
+    @action(detail=True, methods=["post"], extra_error_codes={"POST": ["409", "412"]})
+    def cancel(self, request, pk=None):
+        """Cancel a delivery recorded by mistake, with the reason. It stays on record and stops
+        counting against the budget. Cancelling twice is a 409."""
+        delivery = self.get_object()
+        serializer = s.CancelSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.delivery_cancel(delivery=delivery, by=request.user, if_match=request.headers.get("If-Match"),
+                                 **serializer.validated_data)
+        return versioned_response(s.DeliverySerializer, self.get_queryset().get(pk=delivery.pk),
+                                  context=self.get_serializer_context())
+
+
+@extend_schema_view(retrieve=extend_schema(parameters=[IF_NONE_MATCH]))
+class FollowUpViewSet(VersionedRetrieveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                      viewsets.GenericViewSet):
+    """What became of an enrolment: income, work, earnings, certificate. Follow-ups are owed
+    1 and 6 months after a training or employment enrolment completes, 6 and 12 months after
+    any other; `due/` lists those not yet met."""
+
+    serializer_class = s.FollowUpSerializer
+    filterset_class = FollowUpFilter
+    versioned = True
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        if self.action == "due":
+            return FollowUpDue.objects.visible_to(self.request.user).open().select_related(
+                "enrollment__programme__area", "enrollment__household__area", "enrollment__member",
+                "enrollment__assigned_to")
+        return FollowUp.objects.visible_to(self.request.user).select_related("recorded_by")
+
+    @property
+    def cursor_ordering(self):
+        return ("due_on", "id") if self.action == "due" else "created_at"
+
+    @extend_schema(request=s.FollowUpSerializer, responses={201: s.FollowUpSerializer})
+    def create(self, request):
+        serializer = s.FollowUpSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        follow_up = services.follow_up_record(by=request.user, **serializer.validated_data)
+        return versioned_response(s.FollowUpSerializer, self.get_queryset().get(pk=follow_up.pk),
+                                  context=self.get_serializer_context(), status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.FollowUpUpdateSerializer, responses=s.FollowUpSerializer, parameters=[IF_MATCH])
+    def partial_update(self, request, pk=None):
+        follow_up = self.get_object()
+        serializer = s.FollowUpUpdateSerializer(follow_up, data=request.data, partial=True,
+                                                context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        services.follow_up_update(follow_up=follow_up, by=request.user, changes=serializer.validated_data,
+                                  if_match=request.headers.get("If-Match"))
+        return versioned_response(s.FollowUpSerializer, self.get_queryset().get(pk=follow_up.pk),
+                                  context=self.get_serializer_context())
+
+    @extend_schema(responses=s.FollowUpDueSerializer(many=True))
+    @action(detail=False, methods=["get"], filterset_class=FollowUpDueFilter, versioned=False)
+    def due(self, request):
+        """Follow-ups due or overdue and not yet met, soonest first: whom to visit. A follow-up
+        observed from 14 days before a due date meets it."""
+        today = timezone.localdate()
+        queryset = self.filter_queryset(self.get_queryset())
+        if "before" not in request.query_params:
+            queryset = queryset.filter(due_on__lte=today + timedelta(days=7))
+        page = self.paginate_queryset(queryset)
+        context = {**self.get_serializer_context(), "today": today}
+        return self.get_paginated_response(s.FollowUpDueSerializer(page, many=True, context=context).data)
+
+
+class CaseNoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Notes of visits to households, optionally about one enrolment. The author and time are
+    the server's. Notes are kept as written: to correct one, write another."""
+
+    serializer_class = s.CaseNoteSerializer
+    filterset_class = CaseNoteFilter
+    cursor_ordering = "created_at"
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get_queryset(self):
+        return CaseNote.objects.visible_to(self.request.user).select_related("author")
+
+    @extend_schema(request=s.CaseNoteSerializer, responses={201: s.CaseNoteSerializer})
+    def create(self, request):
+        serializer = s.CaseNoteSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        note = services.case_note_create(by=request.user, **serializer.validated_data)
+        return Response(s.CaseNoteSerializer(self.get_queryset().get(pk=note.pk),
+                                             context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)

@@ -5,49 +5,7 @@ import pytest
 from households.services import review_approve, review_record
 from programmes.models import Enrollment
 from tests.factories import HouseholdFactory, member_data
-
-URL = "/api/v1/enrollments/"
-
-
-def approve(household, *, year=2024, income=1_000_000, deprivations=("water", "latrine", "telecom"),
-            reviewed_on=None):
-    review = review_record(by=None, household=household, year=year, kind="periodic",
-                           reviewed_on=reviewed_on or date(year, 10, 1), income_per_capita=income,
-                           deprivations=deprivations)
-    return review_approve(review=review, by=None, decision_number="1/QĐ", decision_date=reviewed_on or date(year, 12, 1))
-
-
-@pytest.fixture
-def manager(users, client_for):
-    return client_for(users["manager"])
-
-
-@pytest.fixture
-def officer(users, client_for):
-    return client_for(users["officer"])
-
-
-@pytest.fixture
-def seed_programme(manager):
-    response = manager.post("/api/v1/programmes/", {
-        "code": "QS-SEED", "name": "Lúa giống", "kind": "livelihood", "area": "20641", "starts_on": "2025-01-01",
-        "budget": 500_000_000, "funding_source": "enterprise", "eligible_classes": ["poor"], "capacity": 2,
-        "status": "open", "targets": ["water"]}, format="json")
-    assert response.status_code == 201, response.data
-    return response.data
-
-
-@pytest.fixture
-def training(manager):
-    return manager.post("/api/v1/programmes/", {
-        "code": "QS-VT", "name": "Sửa máy", "kind": "vocational_training", "area": "48", "starts_on": "2025-01-01",
-        "budget": 100_000_000, "funding_source": "central", "eligible_classes": ["poor", "near_poor"],
-        "status": "open", "min_age": 16, "max_age": 45}, format="json").data
-
-
-def enrol(client, programme, household, on="2025-03-01", **extra):
-    return client.post(URL, {"programme": programme["id"], "household": str(household.id), "enrolled_on": on,
-                             **extra}, format="json")
+from tests.programmes.helpers import URL, approve, enrol
 
 
 @pytest.mark.django_db

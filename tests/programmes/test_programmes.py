@@ -19,11 +19,6 @@ def programme(**overrides):
     return body
 
 
-@pytest.fixture
-def manager(users, client_for):
-    return client_for(users["manager"])
-
-
 @pytest.mark.django_db
 class TestProgrammes:
     def test_manager_creates_and_officer_reads(self, manager, users, client_for):
