@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from povertycase.admin_scope import ScopedReadOnlyAdmin
-from programmes.models import Programme
+from programmes.models import Delivery, Enrollment, FollowUp, Programme
 
 
 @admin.register(Programme)
@@ -11,3 +11,30 @@ class ProgrammeAdmin(ScopedReadOnlyAdmin):
     search_fields = ["code", "name", "partner"]
     list_select_related = ["area"]
     ordering = ["code"]
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(ScopedReadOnlyAdmin):
+    list_display = ["programme", "household", "member", "status", "enrolled_on", "assigned_to"]
+    list_filter = ["status"]
+    search_fields = ["household__code", "programme__code"]
+    list_select_related = ["programme", "household", "member", "assigned_to"]
+    ordering = ["-created_at"]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ScopedReadOnlyAdmin):
+    list_display = ["enrollment", "kind", "description", "value", "delivered_on", "cancelled_at"]
+    list_filter = ["kind"]
+    search_fields = ["enrollment__household__code", "programme__code", "description"]
+    list_select_related = ["enrollment__programme", "enrollment__household", "enrollment__member"]
+    ordering = ["-delivered_on"]
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(ScopedReadOnlyAdmin):
+    list_display = ["enrollment", "observed_on", "employment", "income_per_capita", "certificate"]
+    list_filter = ["employment"]
+    search_fields = ["enrollment__household__code"]
+    list_select_related = ["enrollment__programme", "enrollment__household", "enrollment__member"]
+    ordering = ["-observed_on"]

@@ -165,6 +165,9 @@ class Enrollment(models.Model):
 
     objects = EnrollmentQuerySet.as_manager()
 
+    def __str__(self):
+        return f"{self.programme.code} · {self.household.code}" + (f" · {self.member.full_name}" if self.member_id else "")
+
     @property
     def follow_up_months(self) -> tuple[int, ...]:
         """Follow-ups owed after completion, in months: training and employment are checked at

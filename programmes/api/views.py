@@ -15,6 +15,7 @@ from households.models import Household
 from povertycase.etags import IF_MATCH, IF_NONE_MATCH, VersionedRetrieveMixin, versioned_response
 from povertycase.figures import percent
 from povertycase.permissions import ManagerAccess
+from povertycase.viewsets import ServiceCreateMixin
 from programmes import services
 from programmes.api import serializers as s
 from programmes.api.filters import (
@@ -30,8 +31,8 @@ from programmes.recommendations import recommendations_for
 
 
 @extend_schema_view(retrieve=extend_schema(parameters=[IF_NONE_MATCH]))
-class ProgrammeViewSet(VersionedRetrieveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                       viewsets.GenericViewSet):
+class ProgrammeViewSet(ServiceCreateMixin, VersionedRetrieveMixin, mixins.ListModelMixin,
+                       mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Programmes: national programmes, their projects and local interventions. Everyone reads
     the programmes open to their area; managers create and change those of their own area."""
 
@@ -41,17 +42,10 @@ class ProgrammeViewSet(VersionedRetrieveMixin, mixins.ListModelMixin, mixins.Ret
     cursor_ordering = "code"
     versioned = True
     http_method_names = ["get", "post", "patch", "head", "options"]
+    create_service = staticmethod(services.programme_create)
 
     def get_queryset(self):
         return Programme.objects.visible_to(self.request.user).select_related("area", "parent")
-
-    @extend_schema(request=s.ProgrammeSerializer, responses={201: s.ProgrammeSerializer})
-    def create(self, request):
-        serializer = s.ProgrammeSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        programme = services.programme_create(by=request.user, **serializer.validated_data)
-        return versioned_response(s.ProgrammeSerializer, self.get_queryset().get(pk=programme.pk),
-                                  context=self.get_serializer_context(), status_code=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.ProgrammeUpdateSerializer, responses=s.ProgrammeSerializer, parameters=[IF_MATCH])
     def partial_update(self, request, pk=None):
@@ -97,8 +91,8 @@ def _period_label(start, period: str) -> str:
 
 
 @extend_schema_view(retrieve=extend_schema(parameters=[IF_NONE_MATCH]))
-class EnrollmentViewSet(VersionedRetrieveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                        viewsets.GenericViewSet):
+class EnrollmentViewSet(ServiceCreateMixin, VersionedRetrieveMixin, mixins.ListModelMixin,
+                        mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Enrolments of households (or, for training and employment, members) in programmes. The
     service checks eligibility at `enrolled_on` and keeps the review it was judged on as the
     baseline. Enrolments are never deleted: they end as completed or dropped out."""
@@ -109,17 +103,10 @@ class EnrollmentViewSet(VersionedRetrieveMixin, mixins.ListModelMixin, mixins.Re
     versioned = True
     extra_error_codes = {"POST": ["409"]}
     http_method_names = ["get", "post", "head", "options"]
+    create_service = staticmethod(services.enrollment_create)
 
     def get_queryset(self):
         return Enrollment.objects.visible_to(self.request.user).select_related("assigned_to")
-
-    @extend_schema(request=s.EnrollmentSerializer, responses={201: s.EnrollmentSerializer})
-    def create(self, request):
-        serializer = s.EnrollmentSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        enrollment = services.enrollment_create(by=request.user, **serializer.validated_data)
-        return versioned_response(s.EnrollmentSerializer, self.get_queryset().get(pk=enrollment.pk),
-                                  context=self.get_serializer_context(), status_code=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.EnrollmentTransitionSerializer, responses=s.EnrollmentSerializer, parameters=[IF_MATCH])
     @action(detail=True, methods=["post"], extra_error_codes={"POST": ["409", "412"]})
@@ -155,8 +142,8 @@ class RecommendationsView(APIView):
 
 
 @extend_schema_view(retrieve=extend_schema(parameters=[IF_NONE_MATCH]))
-class DeliveryViewSet(VersionedRetrieveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                      viewsets.GenericViewSet):
+class DeliveryViewSet(ServiceCreateMixin, VersionedRetrieveMixin, mixins.ListModelMixin,
+                      mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Support delivered under enrolments: cash, goods, loans, training, services, each with its
     value in whole VND. A delivery that would take its programme past the budget is refused
     with 409. Deliveries are never deleted: one recorded by mistake is cancelled."""
@@ -167,17 +154,10 @@ class DeliveryViewSet(VersionedRetrieveMixin, mixins.ListModelMixin, mixins.Retr
     versioned = True
     extra_error_codes = {"POST": ["409"]}
     http_method_names = ["get", "post", "head", "options"]
+    create_service = staticmethod(services.delivery_record)
 
     def get_queryset(self):
         return Delivery.objects.visible_to(self.request.user).select_related("recorded_by", "cancelled_by")
-
-    @extend_schema(request=s.DeliverySerializer, responses={201: s.DeliverySerializer})
-    def create(self, request):
-        serializer = s.DeliverySerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        delivery = services.delivery_record(by=request.user, **serializer.validated_data)
-        return versioned_response(s.DeliverySerializer, self.get_queryset().get(pk=delivery.pk),
-                                  context=self.get_serializer_context(), status_code=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.CancelSerializer, responses=s.DeliverySerializer, parameters=[IF_MATCH])
     @action(detail=True, methods=["post"], extra_error_codes={"POST": ["409", "412"]})
@@ -194,8 +174,8 @@ class DeliveryViewSet(VersionedRetrieveMixin, mixins.ListModelMixin, mixins.Retr
 
 
 @extend_schema_view(retrieve=extend_schema(parameters=[IF_NONE_MATCH]))
-class FollowUpViewSet(VersionedRetrieveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                      viewsets.GenericViewSet):
+class FollowUpViewSet(ServiceCreateMixin, VersionedRetrieveMixin, mixins.ListModelMixin,
+                      mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """What became of an enrolment: income, work, earnings, certificate. Follow-ups are owed
     1 and 6 months after a training or employment enrolment completes, 6 and 12 months after
     any other; `due/` lists those not yet met."""
@@ -204,6 +184,7 @@ class FollowUpViewSet(VersionedRetrieveMixin, mixins.ListModelMixin, mixins.Retr
     filterset_class = FollowUpFilter
     versioned = True
     http_method_names = ["get", "post", "patch", "head", "options"]
+    create_service = staticmethod(services.follow_up_record)
 
     def get_queryset(self):
         if self.action == "due":
@@ -215,14 +196,6 @@ class FollowUpViewSet(VersionedRetrieveMixin, mixins.ListModelMixin, mixins.Retr
     @property
     def cursor_ordering(self):
         return ("due_on", "id") if self.action == "due" else "created_at"
-
-    @extend_schema(request=s.FollowUpSerializer, responses={201: s.FollowUpSerializer})
-    def create(self, request):
-        serializer = s.FollowUpSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        follow_up = services.follow_up_record(by=request.user, **serializer.validated_data)
-        return versioned_response(s.FollowUpSerializer, self.get_queryset().get(pk=follow_up.pk),
-                                  context=self.get_serializer_context(), status_code=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.FollowUpUpdateSerializer, responses=s.FollowUpSerializer, parameters=[IF_MATCH])
     def partial_update(self, request, pk=None):
