@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from households import services
+from households import services, tallies
 from households.models import (
     Household,
     Member,
@@ -414,7 +414,7 @@ def households_import(
     taken = set(Household.objects.filter(code__in=list(groups)).exclude(
         pk__in=[h.pk for h in stored.values()]).values_list("code", flat=True))
     bad_rows = {e.row for e in errors}
-    with transaction.atomic():
+    with transaction.atomic(), tallies.deferred() as changed:
         for code, members in groups.items():
             first_row, first = members[0]
             for number, values in members[1:]:
@@ -436,6 +436,7 @@ def households_import(
             except ValidationError as error:
                 errors += _row_errors(error, members)
         if errors or dry_run:
+            changed.clear()
             transaction.set_rollback(True)
     _reject_if(errors)
     return result

@@ -156,6 +156,7 @@ class Household(models.Model):
         _("archive reason"), max_length=16, choices=ArchiveReason.choices, blank=True
     )
     archive_note = models.CharField(_("archive note"), max_length=500, blank=True)
+    archived_on = models.DateField(_("archived on"), null=True, blank=True)
     # The class of the latest approved review, kept by the approval service.
     poverty_class = models.CharField(
         _("poverty class"), max_length=16, choices=PovertyClass.choices, blank=True
@@ -495,3 +496,52 @@ class Review(models.Model):
 
     def __str__(self):
         return f"{self.household_id} {self.year} {self.kind}"
+
+
+UNCLASSIFIED = "unclassified"
+
+
+class HouseholdYear(models.Model):
+    """A household's standing at the end of one year: the class of its latest approved review
+    of that year or before (`unclassified` if none), and what its reviews of the year said.
+    Derived from the register by `households.tallies`, never edited; no row for a year the
+    household was archived before the end of."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    path = models.CharField(max_length=128, db_index=True)
+    residence = models.CharField(max_length=8)
+    ethnic_minority = models.BooleanField()
+    poverty_class = models.CharField(max_length=16)
+    deprivations = models.JSONField(default=list)
+    # Transition codes of the approved reviews of this year, in order.
+    transitions = models.JSONField(default=list)
+    escaped = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["household", "year"], name="household_year_once")]
+        indexes = [models.Index(fields=["year", "poverty_class"], name="household_year_class_idx")]
+
+
+class AreaTally(models.Model):
+    """HouseholdYear rows counted per commune (depth 2) and per province (depth 1), year,
+    residence and ethnic-minority flag. Kept current on every change to a commune's
+    households, so the country's report sums 34 provinces' rows and a province's reads its
+    own, instead of counting millions of households. `measure` is `class`, `transition`,
+    `deprivation` (poor households), `reviews`, `escaped`, or `observed`/`still_out` (code:
+    years after the escape)."""
+
+    path = models.CharField(max_length=128)
+    depth = models.PositiveSmallIntegerField()
+    year = models.PositiveSmallIntegerField()
+    residence = models.CharField(max_length=8)
+    ethnic_minority = models.BooleanField()
+    measure = models.CharField(max_length=16)
+    code = models.CharField(max_length=32)
+    households = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["path", "year"], name="area_tally_path_idx"),
+            models.Index(fields=["depth", "year"], name="area_tally_depth_idx"),
+        ]

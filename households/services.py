@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_update_with_history
 
+from households import tallies
 from households.models import Area, Household, Member, PovertyStandard, Review
 from households.poverty import poverty_class_for, transitions_for
 from households.search import fold
@@ -278,6 +279,7 @@ def household_create(
         [fold(household.code), *(fold(data["full_name"]) for data in members)]
     )
     Household.objects.filter(pk=household.pk).update(search_text=household.search_text)
+    tallies.households_changed([household.pk])
     return household, True
 
 
@@ -322,6 +324,8 @@ def household_update(
     household.version += 1
     _attribute(household, by)
     household.save()
+    if {"area", "residence", "ethnic_minority"} & set(changes):
+        tallies.households_changed([household.pk])
     return household
 
 
@@ -334,9 +338,11 @@ def household_archive(
     household.status = Household.Status.ARCHIVED
     household.archive_reason = reason
     household.archive_note = note
+    household.archived_on = timezone.localdate()
     household.version += 1
     _attribute(household, by, reason)
     household.save()
+    tallies.households_changed([household.pk])
     return household
 
 
@@ -638,6 +644,7 @@ def _approve(reviews: list[Review], *, by, decision_number: str, decision_date: 
         default_user=by,
     )
     Household.objects.bulk_update(households, ["poverty_class", "poverty_class_year", "version"], batch_size=1000)
+    tallies.households_changed(household_ids)
 
 
 def _approval_errors(decision_number: str, decision_date: date | None) -> dict:

@@ -30,7 +30,19 @@ def insert_with_history(model: type[models.Model], objs: list, *, by, batch_size
     _copy(history, fields, objs, extra)
 
 
-def _copy(model, fields, objs, extra: dict) -> None:
+def insert_rows(model: type[models.Model], rows: list[dict], *, batch_size: int = 5000) -> None:
+    """Insert derived rows given as dicts of field attnames (no history: they are recomputed,
+    never edited). COPY on PostgreSQL, bulk_create elsewhere."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create([model(**row) for row in rows], batch_size=batch_size)
+        return
+    fields = [f for f in model._meta.concrete_fields if f.attname in rows[0]]
+    _copy(model, fields, rows, {}, get=operator.itemgetter)
+
+
+def _copy(model, fields, objs, extra: dict, get=operator.attrgetter) -> None:
     # psycopg adapts dates, UUIDs and numbers itself; only JSON is serialised here. Going
     # through each field's get_db_prep_save costs more than the COPY.
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
@@ -40,9 +52,9 @@ def _copy(model, fields, objs, extra: dict) -> None:
         if f.attname in extra:
             getters.append(lambda obj, value=extra[f.attname]: value)
         elif isinstance(f, models.JSONField):
-            getters.append(lambda obj, name=f.attname: json.dumps(getattr(obj, name)))
+            getters.append(lambda obj, read=get(f.attname): json.dumps(read(obj)))
         else:
-            getters.append(operator.attrgetter(f.attname))
+            getters.append(get(f.attname))
     with connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for obj in objs:

@@ -4,6 +4,8 @@ chooses CSV or XLSX with `?format=` or the Accept header."""
 import csv
 import io
 
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -45,6 +47,14 @@ class TableViewMixin:
     """Views that answer with a table: errors still answer in JSON, whatever format was asked."""
 
     renderer_classes = [CSVRenderer, XLSXRenderer]
+
+    def initial(self, request, *args, **kwargs):
+        # As with list filters, `?area=` is more likely a client's bug than a wish for a default.
+        blank = {name: [_("Leave this parameter out, or give it a value.")]
+                 for name, value in request.query_params.items() if value == ""}
+        if blank:
+            raise ValidationError(blank)
+        super().initial(request, *args, **kwargs)
 
     def handle_exception(self, exc):
         self.request.accepted_renderer = JSONRenderer()

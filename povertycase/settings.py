@@ -121,6 +121,10 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
+# The first year the outcome reports cover; figures are kept from the year before it (its
+# start-of-year counts) to this year.
+REPORTS_FIRST_YEAR = env.int("REPORTS_FIRST_YEAR", default=2022)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "povertycase API",
     "DESCRIPTION": (

@@ -63,6 +63,10 @@ def test_every_endpoint_and_filter_is_documented(openapi):
         "/api/v1/follow-ups/due/": {"get"},
         "/api/v1/case-notes/": {"get", "post"},
         "/api/v1/case-notes/{id}/": {"get"},
+        "/api/v1/reports/poverty/": {"get"},
+        "/api/v1/reports/sustainability/": {"get"},
+        "/api/v1/reports/programmes/": {"get"},
+        "/api/v1/reports/programmes/{id}/outcomes/": {"get"},
         "/api/v1/members/{id}/": {"get", "patch"},
         "/api/v1/members/{id}/archive/": {"post"},
     }

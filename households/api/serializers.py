@@ -131,6 +131,7 @@ HOUSEHOLD_READ_ONLY = [
     "status",
     "archive_reason",
     "archive_note",
+    "archived_on",
     "version",
     "created_at",
     "updated_at",

@@ -7,6 +7,7 @@ from households.api.imports import (
     ReviewImportView,
     ReviewTemplateView,
 )
+from households.api.reports import PovertyReportView, SustainabilityReportView
 from households.api.views import (
     AreaViewSet,
     HouseholdViewSet,
@@ -28,4 +29,6 @@ urlpatterns = [
     path("imports/households/template/", HouseholdTemplateView.as_view(), name="import-households-template"),
     path("imports/reviews/", ReviewImportView.as_view(), name="import-reviews"),
     path("imports/reviews/template/", ReviewTemplateView.as_view(), name="import-reviews-template"),
+    path("reports/poverty/", PovertyReportView.as_view(), name="report-poverty"),
+    path("reports/sustainability/", SustainabilityReportView.as_view(), name="report-sustainability"),
 ]

@@ -247,3 +247,77 @@ class CaseNoteSerializer(ModelSerializer):
         model = CaseNote
         fields = ["id", "household", "enrollment", "visited_on", "text", "author", "created_at"]
         read_only_fields = ["id", "author", "created_at"]
+
+
+RATE = _("Percentage 0–100 with 2 decimals; null when the denominator is 0.")
+
+
+class StatusCountsSerializer(serializers.Serializer):
+    enrolled = serializers.IntegerField()
+    active = serializers.IntegerField()
+    completed = serializers.IntegerField()
+    suspended = serializers.IntegerField()
+    dropped_out = serializers.IntegerField()
+
+
+class IncomeOutcomeSerializer(serializers.Serializer):
+    baseline_median = serializers.IntegerField(allow_null=True, help_text=_(
+        "Median over the enrolled households of the income per person per month (VND) of their baseline review."))
+    latest_median = serializers.IntegerField(allow_null=True, help_text=_(
+        "Median of each household's latest income: its latest approved review or follow-up, whichever is later."))
+    change_pct = serializers.FloatField(allow_null=True, help_text=_("(latest − baseline) over baseline. ") + RATE)
+
+
+class ComparisonSerializer(serializers.Serializer):
+    households = serializers.IntegerField(help_text=_(
+        "Households in the programme's area (and yours), poor at the end of a baseline year of the enrolled "
+        "poor households, never enrolled in a programme of the same kind."))
+    escaped = serializers.IntegerField(help_text=_("Of those, not poor at some approved review of a later year."))
+    exit_rate = serializers.FloatField(allow_null=True, help_text=_("escaped over households. ") + RATE)
+
+
+class OutcomeHeadlineSerializer(serializers.Serializer):
+    programme = serializers.IntegerField(help_text=_("The programme's id."))
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Programme.Kind.choices)
+    area = serializers.CharField(help_text=_("Code of the programme's area."))
+    enrolled = serializers.IntegerField(help_text=_("Enrolments, whatever their status."))
+    escaped = serializers.IntegerField(help_text=_(
+        "Enrolled households poor at baseline that were not poor at some approved review of a later year."))
+    exit_rate = serializers.FloatField(allow_null=True, help_text=_(
+        "escaped over the enrolled households poor at baseline. ") + RATE)
+    relapsed = serializers.IntegerField(help_text=_("Escaped households poor again at a later review."))
+    budget = serializers.IntegerField(help_text=_("Whole VND."))
+    spent = serializers.IntegerField(help_text=_("VND delivered (cancelled deliveries left out), in your area."))
+    cost_per_exit = serializers.IntegerField(allow_null=True, help_text=_("spent over escaped, VND; null if none."))
+    exit_rate_difference = serializers.FloatField(allow_null=True, help_text=_(
+        "The programme's exit rate minus the comparison's, in percentage points."))
+
+
+class ProgrammeOutcomesSerializer(OutcomeHeadlineSerializer):
+    by_status = StatusCountsSerializer(help_text=_("Enrolments by status."))
+    baseline = serializers.DictField(child=serializers.IntegerField(), help_text=_(
+        "Households by class at baseline (the review their first enrolment was judged on)."))
+    sustained_exit_rate = serializers.DictField(child=serializers.FloatField(allow_null=True), help_text=_(
+        "k → of the escaped households observed k years after the year of their escape (not archived, and the "
+        "area has approved reviews of that year), the share not poor at the end of that year."))
+    income = IncomeOutcomeSerializer()
+    employment_rate_6m = serializers.FloatField(allow_null=True, help_text=_(
+        "Training and employment programmes: of the completed enrolments with a follow-up 6 or more months after "
+        "completion, the share in wage work or self-employed at the first such follow-up; else null. ") + RATE)
+    certificate_rate = serializers.FloatField(allow_null=True, help_text=_(
+        "Same enrolments: the share with a training certificate recorded at any follow-up; else null. ") + RATE)
+    comparison = ComparisonSerializer()
+
+
+class ProgrammeSummaryRowSerializer(OutcomeHeadlineSerializer):
+    status = serializers.ChoiceField(choices=Programme.Status.choices)
+    sustained_exit_rate_1y = serializers.FloatField(allow_null=True, help_text=_(
+        "sustained_exit_rate for 1 year after the escape."))
+    comparison_exit_rate = serializers.FloatField(allow_null=True)
+
+
+class ProgrammesReportSerializer(serializers.Serializer):
+    area = serializers.CharField(allow_null=True)
+    programmes = ProgrammeSummaryRowSerializer(many=True, help_text=_("One row per programme, by code."))

@@ -6,6 +6,8 @@ from programmes.api.views import (
     DeliveryViewSet,
     EnrollmentViewSet,
     FollowUpViewSet,
+    ProgrammeOutcomesView,
+    ProgrammesReportView,
     ProgrammeViewSet,
     RecommendationsView,
 )
@@ -20,4 +22,6 @@ router.register("case-notes", CaseNoteViewSet, basename="case-note")
 urlpatterns = [
     *router.urls,
     path("households/<uuid:pk>/recommendations/", RecommendationsView.as_view(), name="household-recommendations"),
+    path("reports/programmes/", ProgrammesReportView.as_view(), name="report-programmes"),
+    path("reports/programmes/<int:pk>/outcomes/", ProgrammeOutcomesView.as_view(), name="report-programme-outcomes"),
 ]

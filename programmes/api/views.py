@@ -11,10 +11,12 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from households.api.reports import AreaQuerySerializer
 from households.models import Household
 from povertycase.etags import IF_MATCH, IF_NONE_MATCH, VersionedRetrieveMixin, versioned_response
 from povertycase.figures import percent
 from povertycase.permissions import ManagerAccess
+from povertycase.reporting import REPORT_FORMAT, ReportView, report_responses
 from povertycase.viewsets import ServiceCreateMixin
 from programmes import services
 from programmes.api import serializers as s
@@ -28,6 +30,7 @@ from programmes.api.filters import (
 )
 from programmes.models import CaseNote, Delivery, Enrollment, FollowUp, FollowUpDue, Programme
 from programmes.recommendations import recommendations_for
+from programmes.reports import programme_outcomes, programmes_summary
 
 
 @extend_schema_view(retrieve=extend_schema(parameters=[IF_NONE_MATCH]))
@@ -242,3 +245,31 @@ class CaseNoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return Response(s.CaseNoteSerializer(self.get_queryset().get(pk=note.pk),
                                              context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED)
+
+
+class ProgrammeOutcomesView(ReportView):
+    report_name = "programme-outcomes"
+
+    @extend_schema(operation_id="reports_programme_outcomes", parameters=[REPORT_FORMAT],
+                   responses=report_responses(s.ProgrammeOutcomesSerializer))
+    def get(self, request, pk):
+        """What became of a programme's households: exits from poverty and whether they
+        lasted, relapses, income, work and certificates (training and employment), cost per
+        exit, and the exit rate of comparable households not enrolled. Counts the enrolments,
+        deliveries and households of your area."""
+        programme = get_object_or_404(Programme.objects.visible_to(request.user).select_related("area"), pk=pk)
+        return self.answer(programme_outcomes(programme, user=request.user))
+
+
+class ProgrammesReportView(ReportView):
+    report_name = "programmes"
+
+    @extend_schema(operation_id="reports_programmes", parameters=[AreaQuerySerializer, REPORT_FORMAT],
+                   responses=report_responses(s.ProgrammesReportSerializer))
+    def get(self, request):
+        """The headline outcomes of every programme run in the area, one row each, to rank them."""
+        query = AreaQuerySerializer(data=request.query_params, context={"request": request})
+        query.is_valid(raise_exception=True)
+        area = query.validated_data["area"]
+        return self.answer({"area": area.code if area else None,
+                            "programmes": programmes_summary(area=area, user=request.user)})

@@ -1,0 +1,146 @@
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+
+from households import reports
+from households.api.serializers import AreaCodeField
+from households.models import UNCLASSIFIED, PovertyClass, Transition
+from households.tallies import years_kept
+from povertycase.reporting import REPORT_FORMAT, ReportView, report_responses
+
+RATE = _("Percentage 0–100 with 2 decimals; null when the denominator is 0.")
+
+
+def _counts_serializer(name, codes_and_labels, help_text):
+    fields = {code: serializers.IntegerField(help_text=str(help_text) % {"label": label})
+              for code, label in codes_and_labels}
+    return type(name, (serializers.Serializer,), fields)
+
+
+ClassCountsSerializer = _counts_serializer(
+    "ClassCounts", [*PovertyClass.choices, (UNCLASSIFIED, _("no approved review yet"))],
+    _("Households whose class at the end of the year is %(label)s: the class of their latest approved review "
+      "of that year or before."))
+TransitionCountsSerializer = _counts_serializer(
+    "TransitionCounts", Transition.choices,
+    _("Approved reviews of the year whose transition is: %(label)s (from the household's previous approved review)."))
+
+
+class HeadlineSerializer(serializers.Serializer):
+    households = serializers.IntegerField(help_text=_(
+        "Households not archived before the end of the year."))
+    classes = ClassCountsSerializer()
+    poverty_rate = serializers.FloatField(allow_null=True, help_text=_("Poor households over households. ") + RATE)
+    near_poverty_rate = serializers.FloatField(allow_null=True,
+                                               help_text=_("Near-poor households over households. ") + RATE)
+
+
+class ChildHeadlineSerializer(HeadlineSerializer):
+    area = serializers.CharField(help_text=_("Code of the unit directly below."))
+    name = serializers.CharField()
+
+
+class PovertyReportSerializer(HeadlineSerializer):
+    area = serializers.CharField(allow_null=True, help_text=_("The unit reported on; null for the whole country."))
+    name = serializers.CharField(allow_null=True)
+    year = serializers.IntegerField()
+    start_of_year = ClassCountsSerializer(help_text=_("The classes at the end of the year before."))
+    transitions = TransitionCountsSerializer()
+    by_residence = serializers.DictField(child=HeadlineSerializer(), help_text=_(
+        "`rural` and `urban`: the headline for the households of each residence (that of the review that "
+        "gives the class, or the household's own when unclassified)."))
+    by_ethnic_minority = serializers.DictField(child=HeadlineSerializer(), help_text=_(
+        "`ethnic_minority` and `other`: the headline for each group of households."))
+    deprivations = serializers.DictField(child=serializers.IntegerField(), help_text=_(
+        "Indicator code → poor households at the end of the year deprived on it (the indicators of the "
+        "standard in force for the year, zero included)."))
+    children = ChildHeadlineSerializer(many=True, required=False, help_text=_(
+        "With group_by=child: one row per unit directly below the area (provinces for the country)."))
+
+
+class StepSerializer(serializers.Serializer):
+    years_after = serializers.IntegerField(help_text=_("k: the step is the end of the exit year + k."))
+    observed = serializers.IntegerField(help_text=_(
+        "Households of the escape not archived before the end of that year."))
+    still_out = serializers.IntegerField(help_text=_("Of those, households not poor at the end of that year."))
+    share = serializers.FloatField(allow_null=True, help_text=_("still_out over observed. ") + RATE)
+
+
+class SustainabilityReportSerializer(serializers.Serializer):
+    area = serializers.CharField(allow_null=True, help_text=_("The unit reported on; null for the whole country."))
+    name = serializers.CharField(allow_null=True)
+    exit_year = serializers.IntegerField()
+    escaped = serializers.IntegerField(help_text=_(
+        "Households with an approved review dated in the exit year whose transition is an escape out of poverty "
+        "(to near-poor or above)."))
+    steps = StepSerializer(many=True, help_text=_(
+        "One step for each year after the exit year up to the latest year with approved reviews in the area."))
+
+
+class AreaQuerySerializer(serializers.Serializer):
+    area = AreaCodeField(required=False, help_text=_(
+        "Code of a unit in your area (default: your area; the whole country for a user without one)."))
+
+    def validate(self, data):
+        user = self.context["request"].user
+        if "area" not in data and user.area_id is None and user.role != "admin":
+            raise serializers.ValidationError({"area": _("Choose an area: your account has none.")})
+        data.setdefault("area", user.area)
+        return data
+
+
+class PovertyQuerySerializer(AreaQuerySerializer):
+    year = serializers.IntegerField(help_text=_("The reported year."))
+    group_by = serializers.ChoiceField(choices=[("child", _("the units directly below"))], required=False,
+                                       help_text=_("`child` adds a row for each unit directly below the area."))
+
+    def validate_year(self, year):
+        return _reported_year(year)
+
+
+class SustainabilityQuerySerializer(AreaQuerySerializer):
+    exit_year = serializers.IntegerField(help_text=_("The year the households escaped poverty."))
+
+    def validate_exit_year(self, year):
+        return _reported_year(year)
+
+
+def _reported_year(year):
+    years = years_kept()
+    if not years[1] <= year <= years[-1]:
+        raise serializers.ValidationError(_("Reports cover %(first)d to %(last)d.") % {
+            "first": years[1], "last": years[-1]})
+    return year
+
+
+class PovertyReportView(ReportView):
+    report_name = "poverty"
+
+    @extend_schema(parameters=[PovertyQuerySerializer, REPORT_FORMAT],
+                   responses=report_responses(PovertyReportSerializer))
+    def get(self, request):
+        """The annual poverty summary of a unit (or the whole country): households by class at
+        the end of the year and at its start, rates, the year's transitions, the split by
+        residence and by ethnic minority, the deprivations of poor households, and with
+        group_by=child the units directly below. A household's class at the end of a year is
+        the class of its latest approved review of that year or before (`unclassified` if none);
+        households archived before the end of the year are left out of it. Scoped to your area."""
+        query = PovertyQuerySerializer(data=request.query_params, context={"request": request})
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        return self.answer(reports.poverty_report(area=data["area"], year=data["year"],
+                                                  children=data.get("group_by") == "child"))
+
+
+class SustainabilityReportView(ReportView):
+    report_name = "sustainability"
+
+    @extend_schema(parameters=[SustainabilityQuerySerializer, REPORT_FORMAT],
+                   responses=report_responses(SustainabilityReportSerializer))
+    def get(self, request):
+        """Did the escapes last? Of the households that escaped poverty during the exit year,
+        how many were still out of poverty (not poor) 1, 2, … years later. Scoped to your area."""
+        query = SustainabilityQuerySerializer(data=request.query_params, context={"request": request})
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        return self.answer(reports.sustainability_report(area=data["area"], exit_year=data["exit_year"]))
