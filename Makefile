@@ -37,5 +37,10 @@ test: $(VENV)/.test-installed
 schema: install
 	$(PY) manage.py spectacular --validate --fail-on-warn --file schema.yaml
 
+# Outcome reports at national scale on PostgreSQL (loads 1,000,000 synthetic households once).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/povertycase_bench
+bench: $(VENV)/.test-installed
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/reports.py
+
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

@@ -174,22 +174,22 @@ def households_changed(household_ids) -> None:
         refresh_households(household_ids)
 
 
-def refresh_households(household_ids) -> None:
+def refresh_households(household_ids, *, chunk: int = 5000) -> None:
     """Rewrite the HouseholdYear rows of these households and recount their communes (the
     ones they were in and the ones they are in now). Call inside the writing transaction."""
     household_ids = list(household_ids)
-    if not household_ids:
-        return
-    communes = {commune_path(p) for p in
-                HouseholdYear.objects.filter(household_id__in=household_ids).values_list("path", flat=True).distinct()}
-    years = years_kept()
-    chains = _reviews_by_household(household_ids)
-    facts = []
-    for household in _households(Household.objects.filter(pk__in=household_ids)):
-        communes.add(commune_path(household["path"]))
-        facts.extend(household_years(household, chains.get(household["id"], []), years))
-    HouseholdYear.objects.filter(household_id__in=household_ids).delete()
-    insert_rows(HouseholdYear, facts)
+    years, communes = years_kept(), set()
+    for start in range(0, len(household_ids), chunk):
+        ids = household_ids[start:start + chunk]
+        communes.update(commune_path(p) for p in HouseholdYear.objects.filter(household_id__in=ids)
+                        .values_list("path", flat=True).distinct())
+        chains = _reviews_by_household(ids)
+        facts = []
+        for household in _households(Household.objects.filter(pk__in=ids)):
+            communes.add(commune_path(household["path"]))
+            facts.extend(household_years(household, chains.get(household["id"], []), years))
+        HouseholdYear.objects.filter(household_id__in=ids).delete()
+        insert_rows(HouseholdYear, facts)
     recount_communes(communes)
 
 

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from datetime import timezone as dt_timezone
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from tqdm import tqdm
 
 from households import tallies
@@ -79,6 +79,10 @@ class Command(BaseCommand):
                 progress.update(count)
             self._flush(force=True)
             progress.close()
+            if connection.vendor == "postgresql":
+                # Fresh statistics, or the planner takes millions of rows for a few hundred.
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
             self.stdout.write("Rebuilding the report figures…")
             tallies.rebuild()
         self.stdout.write(self.style.SUCCESS(
@@ -97,7 +101,8 @@ class Command(BaseCommand):
                  residence="urban" if c % 7 == 0 else "rural", path=f"{provinces[c % province_count].path}S{c:05d}/")
             for c in range(1, commune_count + 1)])
         villages = Area.objects.bulk_create([
-            Area(code=f"{commune.code}{v}", name=f"Thôn {v}", level="village", parent=commune, residence="",
+            Area(code=f"{commune.code}{v}", name=f"Thôn {v}", level="village", parent=commune,
+                 residence=commune.residence,
                  path=f"{commune.path}{commune.code}{v}/")
             for commune in communes for v in range(1, VILLAGES_PER_COMMUNE + 1)])
         self.villages = {}
