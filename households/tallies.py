@@ -243,6 +243,10 @@ def rebuild(progress=None) -> int:
                 progress(done)
     insert_rows(HouseholdYear, batch)
     insert_rows(AreaTally, _tally_rows(counts) + _tally_rows(_provinces(counts)))
+    if connection.vendor == "postgresql":
+        # Statistics for the fresh rows, or the planner keeps costing the tables as empty.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {HouseholdYear._meta.db_table}, {AreaTally._meta.db_table}")
     return done
 
 
