@@ -324,6 +324,10 @@ class Transition(models.TextChoices):
     REMAINED_NON_POOR = "remained_non_poor", _("remained above near-poor")
 
 
+# The transitions that take a household out of poverty.
+ESCAPES = frozenset({Transition.ESCAPED_TO_NEAR_POOR, Transition.ESCAPED_ABOVE_NEAR_POOR})
+
+
 class PovertyStandardQuerySet(models.QuerySet):
     def visible_to(self, user):
         # National reference data: every signed-in user reads every standard.

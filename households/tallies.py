@@ -20,6 +20,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from households.models import (
+    ESCAPES,
     UNCLASSIFIED,
     Area,
     AreaTally,
@@ -27,11 +28,9 @@ from households.models import (
     HouseholdYear,
     PovertyClass,
     Review,
-    Transition,
 )
 from povertycase.bulk import insert_rows
 
-ESCAPES = frozenset({Transition.ESCAPED_TO_NEAR_POOR, Transition.ESCAPED_ABOVE_NEAR_POOR})
 FACT_FIELDS = ("household_id", "year", "path", "residence", "ethnic_minority", "poverty_class", "deprivations",
                "transitions", "escaped")
 

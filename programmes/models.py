@@ -270,6 +270,8 @@ class FollowUp(models.Model):
         UNEMPLOYED = "unemployed", _("unemployed")
         NOT_IN_LABOUR_FORCE = "not_in_labour_force", _("not in the labour force")
 
+    WORKING = (Employment.WAGE, Employment.SELF_EMPLOYED)
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="follow_ups",
                                    verbose_name=_("enrolment"))

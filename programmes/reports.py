@@ -13,7 +13,6 @@ from povertycase.figures import percent
 from programmes.models import Delivery, Enrollment, FollowUp, Programme
 
 POOR = PovertyClass.POOR
-WORKING = (FollowUp.Employment.WAGE, FollowUp.Employment.SELF_EMPLOYED)
 
 
 def _chains(household_ids) -> dict:
@@ -122,7 +121,7 @@ def _work(programme: Programme, enrollments) -> dict:
             certified.add(enrollment_id)
         if on >= completed[enrollment_id] + relativedelta(months=6):
             first_late.setdefault(enrollment_id, employment)
-    working = sum(1 for employment in first_late.values() if employment in WORKING)
+    working = sum(1 for employment in first_late.values() if employment in FollowUp.WORKING)
     return {"employment_rate_6m": percent(working, len(first_late)),
             "certificate_rate": percent(len(certified & set(first_late)), len(first_late))}
 

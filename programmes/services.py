@@ -11,7 +11,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from households.models import Area, Indicator, PovertyClass, Review, Transition
+from households.models import ESCAPES, Area, Indicator, PovertyClass, Review
 from povertycase.errors import Conflict, PreconditionFailed, version_matches
 from programmes.models import CaseNote, Delivery, Enrollment, FollowUp, FollowUpDue, Programme
 
@@ -101,9 +101,6 @@ def _baseline_review(household, on: date):
         Review.objects.approved().filter(household=household, reviewed_on__lte=on)
         .order_by("-year", "-reviewed_on", "-approved_at").first()
     )
-
-
-ESCAPES = (Transition.ESCAPED_TO_NEAR_POOR, Transition.ESCAPED_ABOVE_NEAR_POOR)
 
 
 @dataclass(frozen=True)
@@ -321,7 +318,6 @@ def delivery_cancel(*, delivery: Delivery, by, reason: str, if_match: str | None
 
 # A visit up to two weeks before a follow-up's date still counts for it.
 FOLLOW_UP_GRACE = timedelta(days=14)
-WORKING = (FollowUp.Employment.WAGE, FollowUp.Employment.SELF_EMPLOYED)
 
 
 def _meet_follow_ups_due(enrollment: Enrollment) -> None:
@@ -342,7 +338,7 @@ def _follow_up_errors(enrollment: Enrollment, data: Mapping) -> dict:
         errors["observed_on"] = _("The date is in the future.")
     if data.get("certificate") is not None and enrollment.programme.kind not in Programme.PERSON_KINDS:
         errors["certificate"] = _("Only vocational training and employment programmes give certificates.")
-    if data.get("monthly_earnings") and data.get("employment") not in WORKING:
+    if data.get("monthly_earnings") and data.get("employment") not in FollowUp.WORKING:
         errors["monthly_earnings"] = _("Earnings go with wage employment or self-employment; say which.")
     observations = ("income_per_capita", "employment", "monthly_earnings", "certificate", "notes")
     if all(data.get(field) in (None, "") for field in observations):
