@@ -1,14 +1,17 @@
 """What became of a programme's households: exits from poverty and whether they lasted,
-income, work, cost, against comparable households that were not enrolled."""
+income, work, cost, against comparable households that were not enrolled.
 
-from collections import Counter
+Computed for a set of programmes at once, in a fixed number of queries whatever their number
+(one programme's outcomes and the ranking of an area's programmes share the code)."""
+
+from collections import Counter, defaultdict
 from statistics import median
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Sum
+from django.db.models import Max, Q, Sum
 
-from households.models import Area, Household, HouseholdYear, PovertyClass, Review
-from households.reports import area_counts, latest_review_year
+from households.models import Area, AreaTally, Household, HouseholdYear, PovertyClass, Review
+from households.tallies import prefix
 from povertycase.figures import percent
 from programmes.models import Delivery, Enrollment, FollowUp, Programme
 
@@ -16,11 +19,12 @@ POOR = PovertyClass.POOR
 
 
 def _chains(household_ids) -> dict:
-    chains: dict = {}
+    """household → its approved reviews in order, as (year, reviewed_on, class, income)."""
+    chains: dict = defaultdict(list)
     rows = (Review.objects.approved().filter(household_id__in=household_ids).chronological()
             .values_list("household_id", "year", "reviewed_on", "poverty_class", "income_per_capita"))
     for household_id, *review in rows:
-        chains.setdefault(household_id, []).append(review)
+        chains[household_id].append(review)
     return chains
 
 
@@ -34,54 +38,83 @@ def _exit(chain, baseline_year: int) -> tuple[int | None, bool]:
     return None, False
 
 
-def _households(enrollments) -> dict:
-    """household → its first enrolment's (baseline year, class, income)."""
-    first: dict = {}
-    for household_id, year, poverty_class, income in enrollments.order_by("enrolled_on", "created_at").values_list(
-            "household_id", "baseline_year", "baseline_class", "baseline_income"):
-        first.setdefault(household_id, (year, poverty_class, income))
-    return first
+def _latest_review_years(programmes) -> dict:
+    """area path → the latest year with approved reviews in the programme's commune or province
+    (a village's programme is judged on its commune's years)."""
+    paths = {prefix(p.area.path, min(p.area.path.count("/"), 2)) for p in programmes}
+    rows = (AreaTally.objects.filter(path__in=paths, measure="reviews", households__gt=0)
+            .values_list("path").annotate(latest=Max("year")))
+    return dict(rows)
+
+
+def outcomes_for(programmes: list[Programme], *, user) -> dict:
+    """programme id → its outcomes, counting the enrolments, deliveries and households of the
+    caller's area."""
+    ids = [p.pk for p in programmes]
+    enrollments = Enrollment.objects.visible_to(user).filter(programme_id__in=ids)
+    statuses, households, completed = defaultdict(Counter), defaultdict(dict), {}
+    for pk, programme_id, household_id, status, changed_on, year, poverty_class, income in (
+            enrollments.order_by("enrolled_on", "created_at").values_list(
+                "pk", "programme_id", "household_id", "status", "status_changed_on", "baseline_year",
+                "baseline_class", "baseline_income")):
+        statuses[programme_id][status] += 1
+        households[programme_id].setdefault(household_id, (year, poverty_class, income))
+        if status == Enrollment.Status.COMPLETED:
+            completed[pk] = (programme_id, changed_on)
+    chains = _chains({h for found in households.values() for h in found})
+    spent = dict(Delivery.objects.visible_to(user).filter(programme_id__in=ids).counted()
+                 .values_list("programme_id").annotate(total=Sum("value")))
+    latest_years = _latest_review_years(programmes)
+    exits = {p.pk: {h: _exit(chains[h], base[0]) for h, base in households[p.pk].items() if base[1] == POOR}
+             for p in programmes}
+    escaped = {pk: {h: year for h, (year, _relapsed) in found.items() if year is not None}
+               for pk, found in exits.items()}
+    class_at = _classes_at({h for found in escaped.values() for h in found})
+    latest_incomes = _latest_incomes(enrollments, chains)
+    work = _work(completed)
+    comparisons = _comparisons(programmes, user, {pk: {households[pk][h][0] for h in found}
+                                                  for pk, found in exits.items()})
+    report = {}
+    for programme in programmes:
+        pk, found = programme.pk, households[programme.pk]
+        exit_rate = percent(len(escaped[pk]), len(exits[pk]))
+        comparison = comparisons[pk]
+        latest = latest_years.get(prefix(programme.area.path, min(programme.area.path.count("/"), 2)), 0)
+        person_kind = programme.kind in Programme.PERSON_KINDS
+        report[pk] = {
+            "programme": pk, "code": programme.code, "name": programme.name, "kind": programme.kind,
+            "area": programme.area.code, "status": programme.status,
+            "enrolled": sum(statuses[pk].values()),
+            "by_status": {status: statuses[pk][status] for status in Enrollment.Status.values},
+            "baseline": dict(Counter(base[1] for base in found.values())),
+            "escaped": len(escaped[pk]), "exit_rate": exit_rate,
+            "sustained_exit_rate": _sustained(escaped[pk], class_at, latest),
+            "relapsed": sum(1 for _year, relapsed in exits[pk].values() if relapsed),
+            "income": _income(found, latest_incomes),
+            "employment_rate_6m": work[pk][0] if person_kind else None,
+            "certificate_rate": work[pk][1] if person_kind else None,
+            "budget": programme.budget, "spent": spent.get(pk, 0),
+            "cost_per_exit": round(spent.get(pk, 0) / len(escaped[pk])) if escaped[pk] else None,
+            "comparison": comparison,
+            "exit_rate_difference": (round(exit_rate - comparison["exit_rate"], 2)
+                                     if exit_rate is not None and comparison["exit_rate"] is not None else None),
+        }
+    return report
 
 
 def programme_outcomes(programme: Programme, *, user) -> dict:
-    enrollments = Enrollment.objects.visible_to(user).filter(programme=programme)
-    statuses = Counter(enrollments.values_list("status", flat=True))
-    households = _households(enrollments)
-    chains = _chains(households)
-    poor = {h: base for h, base in households.items() if base[1] == POOR}
-    exits = {h: _exit(chains.get(h, []), base[0]) for h, base in poor.items()}
-    escaped = {h: year for h, (year, _relapsed) in exits.items() if year is not None}
-    latest = latest_review_year(area_counts(programme.area)) or 0
-    spent = Delivery.objects.visible_to(user).filter(programme=programme).counted().aggregate(
-        total=Sum("value"))["total"] or 0
-    exit_rate = percent(len(escaped), len(poor))
-    comparison = _comparison(programme, user, {base[0] for base in poor.values()})
-    return {
-        "programme": programme.pk, "code": programme.code, "name": programme.name, "kind": programme.kind,
-        "area": programme.area.code,
-        "enrolled": sum(statuses.values()),
-        "by_status": {status: statuses[status] for status in Enrollment.Status.values},
-        "baseline": {code: n for code, n in Counter(b[1] for b in households.values()).items()},
-        "escaped": len(escaped), "exit_rate": exit_rate,
-        "sustained_exit_rate": _sustained(escaped, latest),
-        "relapsed": sum(1 for _year, relapsed in exits.values() if relapsed),
-        "income": _income(households, chains, enrollments),
-        **_work(programme, enrollments),
-        "budget": programme.budget, "spent": spent,
-        "cost_per_exit": round(spent / len(escaped)) if escaped else None,
-        "comparison": comparison,
-        "exit_rate_difference": (round(exit_rate - comparison["exit_rate"], 2)
-                                 if exit_rate is not None and comparison["exit_rate"] is not None else None),
-    }
+    return outcomes_for([programme], user=user)[programme.pk]
 
 
-def _sustained(escaped: dict, latest: int) -> dict:
-    if not escaped:
-        return {}
-    rows = HouseholdYear.objects.filter(household_id__in=escaped).values_list("household_id", "year", "poverty_class")
-    class_at = {(h, year): poverty_class for h, year, poverty_class in rows}
+def _classes_at(household_ids) -> dict:
+    rows = HouseholdYear.objects.filter(household_id__in=household_ids).values_list("household_id", "year",
+                                                                                    "poverty_class")
+    return {(h, year): poverty_class for h, year, poverty_class in rows}
+
+
+def _sustained(escaped: dict, class_at: dict, latest: int) -> dict:
     shares = {}
-    for k in range(1, latest - min(escaped.values()) + 1):
+    for k in range(1, latest - min(escaped.values(), default=latest) + 1):
         observed = [h for h, year in escaped.items() if year + k <= latest and (h, year + k) in class_at]
         if observed:
             out = sum(1 for h in observed if class_at[(h, escaped[h] + k)] != POOR)
@@ -89,60 +122,89 @@ def _sustained(escaped: dict, latest: int) -> dict:
     return shares
 
 
-def _income(households: dict, chains: dict, enrollments) -> dict:
+def _latest_incomes(enrollments, chains) -> dict:
+    """household → (date, income) of its latest approved review or follow-up with an income."""
+    latest = {h: (chain[-1][1], chain[-1][3]) for h, chain in chains.items() if chain}
+    for household_id, on, income in (FollowUp.objects.filter(enrollment__in=enrollments, income_per_capita__isnull=False)
+                                     .values_list("enrollment__household_id", "observed_on", "income_per_capita")):
+        latest[household_id] = max(latest.get(household_id, (on, income)), (on, income))
+    return latest
+
+
+def _income(households: dict, latest_incomes: dict) -> dict:
     if not households:
         return {"baseline_median": None, "latest_median": None, "change_pct": None}
-    follow_ups: dict = {}
-    for household_id, on, income in (FollowUp.objects.filter(enrollment__in=enrollments, income_per_capita__isnull=False)
-                                     .order_by("observed_on").values_list("enrollment__household_id", "observed_on",
-                                                                          "income_per_capita")):
-        follow_ups[household_id] = (on, income)
-    latest = []
-    for household_id, (_year, _class, baseline_income) in households.items():
-        candidates = [(r[1], r[3]) for r in chains.get(household_id, [])[-1:]]
-        if household_id in follow_ups:
-            candidates.append(follow_ups[household_id])
-        latest.append(max(candidates)[1] if candidates else baseline_income)
-    before = round(median(b[2] for b in households.values()))
-    after = round(median(latest))
+    before = round(median(base[2] for base in households.values()))
+    after = round(median(latest_incomes.get(h, (None, base[2]))[1] for h, base in households.items()))
     return {"baseline_median": before, "latest_median": after, "change_pct": percent(after - before, before)}
 
 
-def _work(programme: Programme, enrollments) -> dict:
-    if programme.kind not in Programme.PERSON_KINDS:
-        return {"employment_rate_6m": None, "certificate_rate": None}
-    completed = {e.pk: e.status_changed_on for e in enrollments.filter(status=Enrollment.Status.COMPLETED).only(
-        "id", "status_changed_on")}
+def _work(completed: dict) -> dict:
+    """programme id → (employment rate, certificate rate) over its completed enrolments with a
+    follow-up 6 or more months after completion."""
     first_late, certified = {}, set()
     for enrollment_id, on, employment, certificate in (
             FollowUp.objects.filter(enrollment_id__in=completed).order_by("observed_on")
             .values_list("enrollment_id", "observed_on", "employment", "certificate")):
         if certificate:
             certified.add(enrollment_id)
-        if on >= completed[enrollment_id] + relativedelta(months=6):
+        if on >= completed[enrollment_id][1] + relativedelta(months=6):
             first_late.setdefault(enrollment_id, employment)
-    working = sum(1 for employment in first_late.values() if employment in FollowUp.WORKING)
-    return {"employment_rate_6m": percent(working, len(first_late)),
-            "certificate_rate": percent(len(certified & set(first_late)), len(first_late))}
+    counted = defaultdict(lambda: [0, 0, 0])
+    for enrollment_id, employment in first_late.items():
+        row = counted[completed[enrollment_id][0]]
+        row[0] += 1
+        row[1] += employment in FollowUp.WORKING
+        row[2] += enrollment_id in certified
+    return defaultdict(lambda: (None, None), {pk: (percent(working, n), percent(certificates, n))
+                                              for pk, (n, working, certificates) in counted.items()})
 
 
-def _comparison(programme: Programme, user, baseline_years: set) -> dict:
-    """Households of the programme's area (and the caller's) poor at the end of a baseline
-    year, never enrolled in a programme of the same kind, escaping by the same rule."""
-    if not baseline_years:
-        return {"households": 0, "escaped": 0, "exit_rate": None}
-    visible = Household.objects.visible_to(user).filter(area__path__startswith=programme.area.path)
-    same_kind = Enrollment.objects.filter(programme__kind=programme.kind).values("household_id")
-    pool = (HouseholdYear.objects.filter(year__in=baseline_years, poverty_class=POOR,
-                                         path__startswith=programme.area.path, household__in=visible)
-            .exclude(household_id__in=same_kind))
-    first_poor: dict = {}
-    for household_id, year in pool.values_list("household_id", "year"):
-        first_poor[household_id] = min(year, first_poor.get(household_id, year))
-    out = (Review.objects.approved().filter(household_id__in=pool.values("household_id"), year__gt=min(baseline_years))
-           .exclude(poverty_class=POOR).values_list("household_id", "year"))
-    escaped = {h for h, year in out if h in first_poor and year > first_poor[h]}
-    return {"households": len(first_poor), "escaped": len(escaped), "exit_rate": percent(len(escaped), len(first_poor))}
+def _comparisons(programmes, user, baseline_years: dict) -> dict:
+    """Per programme: households of its area (and the caller's) poor at the end of one of its
+    baseline years, never enrolled in a programme of its kind, escaping by the same rule."""
+    empty = {"households": 0, "escaped": 0, "exit_rate": None}
+    wanted = [p for p in programmes if baseline_years[p.pk]]
+    if not wanted:
+        return {p.pk: empty for p in programmes}
+    years = set().union(*(baseline_years[p.pk] for p in wanted))
+    areas = Q()
+    for path in {p.area.path for p in wanted}:
+        areas |= Q(path__startswith=path)
+    pool = HouseholdYear.objects.filter(areas, year__in=years, poverty_class=POOR,
+                                        household__in=Household.objects.visible_to(user))
+    poor_years = defaultdict(list)
+    # Households by every unit they sit in, so each programme looks only at its own area's.
+    in_unit = defaultdict(set)
+    for household_id, year, path in pool.values_list("household_id", "year", "path"):
+        poor_years[household_id].append(year)
+        for depth in range(1, path.count("/") + 1):
+            in_unit[prefix(path, depth)].add(household_id)
+    kinds = defaultdict(set)
+    for household_id, kind in Enrollment.objects.filter(household_id__in=pool.values("household_id")).values_list(
+            "household_id", "programme__kind"):
+        kinds[household_id].add(kind)
+    out_years = defaultdict(list)
+    for household_id, year in (Review.objects.approved().filter(household_id__in=pool.values("household_id"),
+                                                                year__gt=min(years))
+                               .exclude(poverty_class=POOR).values_list("household_id", "year")):
+        out_years[household_id].append(year)
+    found = {p.pk: empty for p in programmes}
+    for programme in wanted:
+        own_years, kind = baseline_years[programme.pk], programme.kind
+        first_poor = {}
+        for h in in_unit[programme.area.path]:
+            years_poor = [y for y in poor_years[h] if y in own_years]
+            if years_poor and kind not in kinds[h]:
+                first_poor[h] = min(years_poor)
+        escaped = sum(1 for h, b in first_poor.items() if any(y > b for y in out_years[h]))
+        found[programme.pk] = {"households": len(first_poor), "escaped": escaped,
+                               "exit_rate": percent(escaped, len(first_poor))}
+    return found
+
+
+HEADLINE = ("programme", "code", "name", "kind", "area", "status", "enrolled", "escaped", "exit_rate", "relapsed",
+            "budget", "spent", "cost_per_exit", "exit_rate_difference")
 
 
 def programmes_summary(*, area: Area | None, user) -> list[dict]:
@@ -150,12 +212,8 @@ def programmes_summary(*, area: Area | None, user) -> list[dict]:
     programmes = Programme.objects.visible_to(user).select_related("area").order_by("code")
     if area is not None:
         programmes = programmes.filter(area__path__startswith=area.path)
-    headline = ("programme", "code", "name", "kind", "area", "enrolled", "escaped", "exit_rate", "relapsed",
-                "budget", "spent", "cost_per_exit", "exit_rate_difference")
-    rows = []
-    for programme in programmes:
-        outcomes = programme_outcomes(programme, user=user)
-        rows.append({**{k: outcomes[k] for k in headline}, "status": programme.status,
-                     "sustained_exit_rate_1y": outcomes["sustained_exit_rate"].get("1"),
-                     "comparison_exit_rate": outcomes["comparison"]["exit_rate"]})
-    return rows
+    programmes = list(programmes)
+    outcomes = outcomes_for(programmes, user=user)
+    return [{**{k: outcomes[p.pk][k] for k in HEADLINE},
+             "sustained_exit_rate_1y": outcomes[p.pk]["sustained_exit_rate"].get("1"),
+             "comparison_exit_rate": outcomes[p.pk]["comparison"]["exit_rate"]} for p in programmes]

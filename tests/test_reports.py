@@ -248,3 +248,33 @@ class TestProgrammeOutcomes:
 def test_parameters_without_values_are_refused(users, client_for, query):
     response = client_for(users["admin"]).get(POVERTY, query)
     assert response.status_code == 400 and "give it a value" in str(response.data)
+
+
+@pytest.mark.django_db
+def test_ranking_programmes_costs_the_same_queries_for_many(areas, users, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    manager = users["manager"]
+
+    def add(n):
+        programme = programme_create(
+            by=manager, code=f"P{n}", name=f"P{n}", kind="livelihood" if n % 2 else "vocational_training",
+            area=areas["20641"] if n % 3 else areas["48"], starts_on=date(2024, 1, 1), budget=10**9,
+            funding_source="local", eligible_classes=["poor"], status="open")
+        h = household(areas["20641"], {2023: POOR, 2024: NEAR_POOR})
+        enrollment_create(by=manager, programme=programme, household=h, enrolled_on=date(2024, 2, 1),
+                          member=h.members.get() if n % 2 == 0 else None)
+
+    def queries():
+        with CaptureQueriesContext(connection) as context:
+            response = client_for(manager).get("/api/v1/reports/programmes/", {"area": "48"})
+        assert response.status_code == 200
+        return len(context.captured_queries), len(response.data["programmes"])
+
+    add(1)
+    few = queries()
+    for n in range(2, 7):
+        add(n)
+    many = queries()
+    assert (many[0], many[1]) == (few[0], 6)

@@ -282,6 +282,7 @@ class OutcomeHeadlineSerializer(serializers.Serializer):
     name = serializers.CharField()
     kind = serializers.ChoiceField(choices=Programme.Kind.choices)
     area = serializers.CharField(help_text=_("Code of the programme's area."))
+    status = serializers.ChoiceField(choices=Programme.Status.choices)
     enrolled = serializers.IntegerField(help_text=_("Enrolments, whatever their status."))
     escaped = serializers.IntegerField(help_text=_(
         "Enrolled households poor at baseline that were not poor at some approved review of a later year."))
@@ -312,7 +313,6 @@ class ProgrammeOutcomesSerializer(OutcomeHeadlineSerializer):
 
 
 class ProgrammeSummaryRowSerializer(OutcomeHeadlineSerializer):
-    status = serializers.ChoiceField(choices=Programme.Status.choices)
     sustained_exit_rate_1y = serializers.FloatField(allow_null=True, help_text=_(
         "sustained_exit_rate for 1 year after the escape."))
     comparison_exit_rate = serializers.FloatField(allow_null=True)
