@@ -99,9 +99,6 @@ class HouseholdQuerySet(models.QuerySet):
     def visible_to(self, user):
         return in_caller_area(self, user, "area__path")
 
-    def in_area(self, area):
-        return self.filter(area__path__startswith=area.path)
-
     def active(self):
         return self.filter(status=Household.Status.ACTIVE)
 

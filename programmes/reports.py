@@ -5,6 +5,7 @@ Computed for a set of programmes at once, in a fixed number of queries whatever 
 (one programme's outcomes and the ranking of an area's programmes share the code)."""
 
 from collections import Counter, defaultdict
+from itertools import accumulate
 from statistics import median
 
 from dateutil.relativedelta import relativedelta
@@ -201,6 +202,26 @@ def _comparisons(programmes, user, baseline_years: dict) -> dict:
         found[programme.pk] = {"households": len(first_poor), "escaped": escaped,
                                "exit_rate": percent(escaped, len(first_poor))}
     return found
+
+
+def disbursement(programme: Programme, *, user, period: str) -> dict:
+    """The budget, what was delivered per month or quarter and cumulatively, and the share
+    disbursed, counting the deliveries of the caller's area."""
+    rows = list(Delivery.objects.visible_to(user).filter(programme=programme).spent_per_period(period))
+    amounts = [amount for _start, amount in rows]
+    spent = sum(amounts)
+    return {
+        "programme": programme.pk, "code": programme.code, "period": period, "budget": programme.budget,
+        "spent": spent, "remaining": programme.budget - spent, "share": percent(spent, programme.budget),
+        "whole_programme": user.area_id is None or programme.area.path.startswith(user.area.path),
+        "periods": [{"period": _period_label(start, period), "starts_on": start, "spent": amount,
+                     "cumulative": total, "share": percent(total, programme.budget)}
+                    for (start, amount), total in zip(rows, accumulate(amounts))],
+    }
+
+
+def _period_label(start, period: str) -> str:
+    return f"{start:%Y-%m}" if period == "month" else f"{start.year}-Q{(start.month - 1) // 3 + 1}"
 
 
 HEADLINE = ("programme", "code", "name", "kind", "area", "status", "enrolled", "escaped", "exit_rate", "relapsed",

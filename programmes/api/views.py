@@ -1,5 +1,4 @@
 from datetime import timedelta
-from itertools import accumulate
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -14,7 +13,6 @@ from rest_framework.views import APIView
 from households.api.reports import AreaQuerySerializer
 from households.models import Household
 from povertycase.etags import IF_MATCH, IF_NONE_MATCH, VersionedRetrieveMixin, versioned_response
-from povertycase.figures import percent
 from povertycase.permissions import ManagerAccess
 from povertycase.reporting import REPORT_FORMAT, ReportView, report_responses
 from povertycase.viewsets import ServiceCreateMixin
@@ -30,7 +28,7 @@ from programmes.api.filters import (
 )
 from programmes.models import CaseNote, Delivery, Enrollment, FollowUp, FollowUpDue, Programme
 from programmes.recommendations import recommendations_for
-from programmes.reports import programme_outcomes, programmes_summary
+from programmes.reports import disbursement, programme_outcomes, programmes_summary
 
 
 @extend_schema_view(retrieve=extend_schema(parameters=[IF_NONE_MATCH]))
@@ -72,25 +70,8 @@ class ProgrammeViewSet(ServiceCreateMixin, VersionedRetrieveMixin, mixins.ListMo
         programme = self.get_object()
         query = s.DisbursementQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        period = query.validated_data["period"]
-        rows = list(Delivery.objects.visible_to(request.user).filter(programme=programme).spent_per_period(period))
-        spent = sum(amount for _start, amount in rows)
-        periods = [
-            {"period": _period_label(start, period), "starts_on": start, "spent": amount, "cumulative": total,
-             "share": percent(total, programme.budget)}
-            for (start, amount), total in zip(rows, accumulate(amount for _start, amount in rows))
-        ]
-        whole = (request.user.area_id is None or programme.area.path.startswith(request.user.area.path))
-        return Response(s.DisbursementSerializer({
-            "programme": programme.pk, "code": programme.code, "period": period, "budget": programme.budget,
-            "spent": spent, "remaining": programme.budget - spent, "share": percent(spent, programme.budget),
-            "whole_programme": whole, "periods": periods,
-        }).data)
-
-
-def _period_label(start, period: str) -> str:
-    return f"{start:%Y-%m}" if period == "month" else f"{start.year}-Q{(start.month - 1) // 3 + 1}"
-
+        return Response(s.DisbursementSerializer(
+            disbursement(programme, user=request.user, period=query.validated_data["period"])).data)
 
 
 @extend_schema_view(retrieve=extend_schema(parameters=[IF_NONE_MATCH]))
