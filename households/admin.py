@@ -15,7 +15,7 @@ class AreaAdmin(ScopedReadOnlyAdmin):
 
 class MemberInline(admin.TabularInline):
     model = Member
-    fields = ["full_name", "sex", "date_of_birth", "relationship", "national_id", "status"]
+    fields = ["full_name", "sex", "date_of_birth", "relationship", "status"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -40,10 +40,11 @@ class HouseholdAdmin(ScopedReadOnlyAdmin):
 class MemberAdmin(ScopedReadOnlyAdmin):
     list_display = ["full_name", "household", "relationship", "sex", "date_of_birth", "status"]
     list_filter = ["status", "relationship", "sex"]
-    search_fields = ["full_name", "national_id", "household__code"]
+    search_fields = ["full_name", "household__code"]
     list_select_related = ["household"]
     ordering = ["household__code", "created_at"]
     show_full_result_count = False
+    hidden_fields = ("national_id",)
 
 
 class IndicatorInline(admin.TabularInline):

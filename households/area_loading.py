@@ -38,7 +38,7 @@ def read_area_csv(stream) -> list[dict]:
 
 
 @transaction.atomic
-def areas_load(rows: Iterable[Mapping], *, by=None) -> LoadResult:
+def areas_load(rows: Iterable[Mapping], *, by) -> LoadResult:
     """Creates or corrects every unit; parents are loaded before their children whatever the
     order of the rows. Any bad row: nothing is written and every error is reported."""
     numbered = list(enumerate(rows, start=2))  # row 1 is the CSV header

@@ -1,9 +1,12 @@
 import uuid
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from povertycase.access import in_area
 
 
 class Residence(models.TextChoices):
@@ -12,18 +15,9 @@ class Residence(models.TextChoices):
     URBAN = "urban", _("urban")
 
 
-def in_caller_area(queryset, user, path_field):
-    """Rows whose area path starts with the caller's: the one area rule of the project."""
-    if not (user and user.is_authenticated):
-        return queryset.none()
-    if user.area_id is None:
-        return queryset if user.role == "admin" else queryset.none()
-    return queryset.filter(**{f"{path_field}__startswith": user.area.path})
-
-
 class AreaQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return in_caller_area(self, user, "path")
+        return in_area(self, user, "path")
 
     def within(self, area):
         return self.filter(path__startswith=area.path)
@@ -97,7 +91,7 @@ class PovertyClass(models.TextChoices):
 
 class HouseholdQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return in_caller_area(self, user, "area__path")
+        return in_area(self, user, "area__path")
 
     def active(self):
         return self.filter(status=Household.Status.ACTIVE)
@@ -194,7 +188,7 @@ class Household(models.Model):
 
 class MemberQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return in_caller_area(self, user, "household__area__path")
+        return in_area(self, user, "household__area__path")
 
     def active(self):
         return self.filter(status=Member.Status.ACTIVE)
@@ -413,7 +407,7 @@ class Indicator(models.Model):
 
 class ReviewQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return in_caller_area(self, user, "household__area__path")
+        return in_area(self, user, "household__area__path")
 
     def approved(self):
         return self.filter(status=Review.Status.APPROVED)
@@ -545,4 +539,35 @@ class AreaTally(models.Model):
         indexes = [
             models.Index(fields=["path", "year"], name="area_tally_path_idx"),
             models.Index(fields=["depth", "year"], name="area_tally_depth_idx"),
+        ]
+
+
+class AccessLogQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Entries that read a household of the caller's area."""
+        return self.filter(Exists(AccessLogEntry.households.through.objects.filter(
+            accesslogentry_id=OuterRef("pk"),
+            household__in=in_area(Household.objects.all(), user, "area__path"))))
+
+
+class AccessLogEntry(models.Model):
+    """One response that showed whole national ID numbers: who, when, through which endpoint,
+    and the households whose members' numbers it showed (Decree 13/2023/NĐ-CP on personal
+    data: processing of sensitive data is logged). Written by `households.personal_data`."""
+
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, related_name="+",
+                             verbose_name=_("user"))
+    method = models.CharField(_("method"), max_length=8)
+    endpoint = models.CharField(_("endpoint"), max_length=500)
+    households = models.ManyToManyField(Household, related_name="+", verbose_name=_("households"))
+
+    objects = AccessLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        indexes = [
+            models.Index(fields=["at", "id"], name="access_log_at_idx"),
+            models.Index(fields=["user", "at"], name="access_log_user_idx"),
         ]

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from households import tallies
 from households.models import Area, Household, Member, PovertyStandard, Review
 from households.poverty import poverty_class_for, transitions_for
 from households.search import fold
+from povertycase.access import actor, covers, is_country_admin
 from povertycase.errors import Conflict, PreconditionFailed, version_matches
 
 AREA_CODE_PATTERNS = {
@@ -35,7 +36,7 @@ GENERATED_CODE_DIGITS = 6
 
 
 def _attribute(instance, by, reason: str = ""):
-    instance._history_user = by
+    instance._history_user = actor(by)
     if reason:
         instance._change_reason = reason
 
@@ -65,7 +66,7 @@ def _area_errors(*, by, code: str, level: str, parent: Area | None, residence: s
             "level": level,
             "parent": parent.level,
         }
-    elif parent is None and by is not None and by.area_id is not None:
+    elif not (covers(by, parent.path) if parent is not None else is_country_admin(by)):
         errors["parent"] = _("You may only add units inside your own area.")
     if level == Area.Level.COMMUNE and not residence:
         errors["residence"] = _("A commune is either rural or urban.")
@@ -182,7 +183,9 @@ def _member_errors(data: Mapping, *, member: Member | None = None) -> dict:
     return errors
 
 
-def _household_area_errors(area: Area) -> dict:
+def _household_area_errors(area: Area, by) -> dict:
+    if not covers(by, area.path):
+        return {"area": _("No administrative unit with code %(code)s in your area.") % {"code": area.code}}
     if area.level not in Area.HOUSEHOLD_LEVELS:
         return {"area": _("A household lives in a commune or village, not a %(level)s.") % {
             "level": area.level
@@ -190,7 +193,7 @@ def _household_area_errors(area: Area) -> dict:
     return {}
 
 
-def _refresh_household(household_id, by=None):
+def _refresh_household(household_id):
     """A member changed: the household's ETag, sync timestamp and search text move with it.
     A queryset update, so the household's history holds only its own changes."""
     names = Member.objects.filter(household_id=household_id, status=Member.Status.ACTIVE)
@@ -203,10 +206,10 @@ def _refresh_household(household_id, by=None):
 def household_get_replay(*, by, household_id: uuid.UUID) -> Household | None:
     """A create that carries an id already stored is a retry from an offline client: the
     stored household is the answer. An id used outside the caller's area is a conflict."""
-    existing = Household.objects.filter(pk=household_id).first()
+    existing = Household.objects.filter(pk=household_id).select_related("area").first()
     if existing is None:
         return None
-    if by is not None and not Household.objects.visible_to(by).filter(pk=household_id).exists():
+    if not covers(by, existing.area.path):
         raise Conflict(_("This household id is already in use."))
     return existing
 
@@ -232,7 +235,7 @@ def household_create(
     if id is not None and (existing := household_get_replay(by=by, household_id=id)):
         return existing, False
     members = list(members)
-    errors = _household_area_errors(area)
+    errors = _household_area_errors(area, by)
     if code and Household.objects.filter(code=code).exists():
         errors["code"] = _("A household with this code already exists.")
     seen_ids: dict[str, int] = {}
@@ -255,6 +258,10 @@ def household_create(
         raise ValidationError(errors)
 
     commune = Area.objects.select_for_update().get(pk=_commune_of(area).pk)
+    # The same create retried at the same moment: the first to hold the commune's lock stored
+    # it, and the others, let in one by one, find it.
+    if id is not None and (existing := household_get_replay(by=by, household_id=id)):
+        return existing, False
     household = Household(
         code=code or _next_household_code(commune),
         area=area,
@@ -269,7 +276,14 @@ def household_create(
     if id is not None:
         household.id = id
     _attribute(household, by)
-    household.save(force_insert=True)
+    try:
+        with transaction.atomic():
+            household.save(force_insert=True)
+    except IntegrityError:
+        # A retry of the same create filed under another commune won the race to insert.
+        if id is not None and (existing := household_get_replay(by=by, household_id=id)):
+            return existing, False
+        raise
     # The head first, so the household is never without one.
     for index in sorted(range(len(members)), key=lambda i: i not in heads):
         member = Member(household=household, **members[index])
@@ -316,7 +330,7 @@ def household_update(
     if unknown:
         raise ValidationError({field: _("This field cannot be changed.") for field in unknown})
     if "area" in changes:
-        errors = _household_area_errors(changes["area"])
+        errors = _household_area_errors(changes["area"], by)
         if errors:
             raise ValidationError(errors)
     for field, value in changes.items():
@@ -604,7 +618,7 @@ def _approve(reviews: list[Review], *, by, decision_number: str, decision_date: 
     now = timezone.now()
     for review in reviews:
         review.status = Review.Status.APPROVED
-        review.approved_at, review.approved_by = now, by
+        review.approved_at, review.approved_by = now, actor(by)
         review.decision_number, review.decision_date = decision_number, decision_date
         review.version += 1
     corrected = [r.corrects_id for r in reviews if r.corrects_id]
@@ -641,7 +655,7 @@ def _approve(reviews: list[Review], *, by, decision_number: str, decision_date: 
         Review,
         ["status", "approved_at", "approved_by", "decision_number", "decision_date", "transition", "version"],
         batch_size=1000,
-        default_user=by,
+        default_user=actor(by),
     )
     Household.objects.bulk_update(households, ["poverty_class", "poverty_class_year", "version"], batch_size=1000)
     tallies.households_changed(household_ids)
@@ -680,6 +694,8 @@ def reviews_approve_in_area(*, by, reviews, area: Area, year: int, decision_numb
     """Approves every draft review of `year` in `area` among `reviews` (the caller's visible
     reviews): one recognition decision for a commune's whole list."""
     errors = _approval_errors(decision_number, decision_date)
+    if not covers(by, area.path):
+        errors["area"] = _("No administrative unit with code %(code)s in your area.") % {"code": area.code}
     if errors:
         raise ValidationError(errors)
     drafts = list(
@@ -766,6 +782,6 @@ def standard_update(*, standard: PovertyStandard, by, changes: Mapping) -> Pover
         _classify(review)
         review.version += 1
     bulk_update_with_history(drafts, Review, ["deprivation_count", "poverty_class", "explanation", "version"],
-                             batch_size=1000, default_user=by,
+                             batch_size=1000, default_user=actor(by),
                              default_change_reason=_("poverty standard corrected"))
     return standard

@@ -9,12 +9,14 @@ from django.db import connection, models
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from povertycase.access import actor
+
 
 def insert_with_history(model: type[models.Model], objs: list, *, by, batch_size: int = 2000) -> None:
     if not objs:
         return
     if connection.vendor != "postgresql":
-        bulk_create_with_history(objs, model, batch_size=batch_size, default_user=by)
+        bulk_create_with_history(objs, model, batch_size=batch_size, default_user=actor(by))
         return
     now = timezone.now()
     stamped = [f.attname for f in model._meta.concrete_fields
@@ -25,7 +27,7 @@ def insert_with_history(model: type[models.Model], objs: list, *, by, batch_size
     _copy(model, [f for f in model._meta.concrete_fields], objs, {})
     history = model.history.model
     extra = {"history_date": now, "history_change_reason": None, "history_type": "+",
-             "history_user_id": by.pk if by is not None else None}
+             "history_user_id": getattr(actor(by), "pk", None)}
     fields = [f for f in history._meta.concrete_fields if f.attname != "history_id"]
     _copy(history, fields, objs, extra)
 

@@ -9,6 +9,7 @@ from rest_framework import exceptions, status
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from povertycase.accounts.throttle import LoginThrottled
 from povertycase.errors import Conflict, PreconditionFailed
 
 
@@ -52,6 +53,9 @@ def exception_handler(exc, context):
     elif isinstance(exc, SuspiciousOperation):
         # e.g. a body over DATA_UPLOAD_MAX_MEMORY_SIZE
         exc = exceptions.ParseError(str(exc) or _("The request could not be read."))
+    elif isinstance(exc, LoginThrottled):
+        exc = exceptions.Throttled(wait=exc.wait, detail=_(
+            "Too many failed logins. Try again in %(minutes)d minutes.") % {"minutes": (exc.wait + 59) // 60})
     elif isinstance(exc, IntegrityError):
         # A constraint caught what a concurrent request slipped past the service's checks.
         exc = ConflictError(_("The change conflicts with another record that was just saved."))

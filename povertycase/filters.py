@@ -77,3 +77,13 @@ class UtcIsoDateTimeField(IsoDateTimeField):
 
 class SinceFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcIsoDateTimeField
+
+
+BIGINT_MAX = 2**63 - 1
+
+
+def id_filter(**kwargs) -> django_filters.NumberFilter:
+    """A row's integer id: a whole number the database can hold (not `1.5`, not `-7e+216`)."""
+    return extend_schema_field({"type": "integer", "minimum": 1, "maximum": BIGINT_MAX})(
+        django_filters.NumberFilter(min_value=1, max_value=BIGINT_MAX, decimal_places=0, **kwargs)
+    )

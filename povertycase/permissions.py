@@ -3,6 +3,7 @@ separately, by each model's `visible_to(user)`."""
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from povertycase.access import is_country_admin
 from povertycase.accounts.models import User
 
 
@@ -34,6 +35,17 @@ class AdminWrites(_ReadsInAreaWritesByRole):
     """Only admins write (administrative units)."""
 
     writers = (User.Role.ADMIN,)
+
+
+class CountryAdminWrites(BasePermission):
+    """Everyone signed in reads; only an admin of the whole country writes (poverty standards,
+    which hold for every commune)."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        return request.method in SAFE_METHODS or is_country_admin(user)
 
 
 class AdminOnly(BasePermission):

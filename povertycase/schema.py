@@ -30,6 +30,7 @@ ERROR_DESCRIPTIONS = {
     "404": _("No such record in your area (or an invalid page cursor)."),
     "409": _("The change conflicts with the record's current state."),
     "412": _("The record changed since you read it: If-Match does not match its ETag."),
+    "429": _("Too many failed logins: wait the seconds `Retry-After` gives."),
 }
 
 

@@ -6,24 +6,19 @@ from django.db.models.functions import TruncMonth, TruncQuarter
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from households.models import Area, in_caller_area
+from households.models import Area
+from povertycase.access import in_area, in_area_or_above
 
 
 class ProgrammeQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Programmes of the caller's area and below, and those of the larger units that
         contain it: a province's project is open to the households of each of its communes."""
-        if not (user and user.is_authenticated):
-            return self.none()
-        if user.area_id is None:
-            return self if user.role == "admin" else self.none()
-        path = user.area.path
-        ancestors = ["/".join(path.split("/")[:i]) + "/" for i in range(1, path.count("/"))]
-        return self.filter(Q(area__path__startswith=path) | Q(area__path__in=ancestors))
+        return in_area_or_above(self, user, "area__path")
 
     def writable_by(self, user):
         """Managers change the programmes of their own area and below only."""
-        return self.filter(area__in=Area.objects.visible_to(user))
+        return in_area(self, user, "area__path")
 
 
 class Programme(models.Model):
@@ -111,7 +106,7 @@ class Programme(models.Model):
 class EnrollmentQuerySet(models.QuerySet):
     def visible_to(self, user):
         # An enrolment is a household's record: it is seen where the household is.
-        return in_caller_area(self, user, "household__area__path")
+        return in_area(self, user, "household__area__path")
 
     def unfinished(self):
         return self.filter(status__in=Enrollment.UNFINISHED)
@@ -197,7 +192,7 @@ class Enrollment(models.Model):
 
 class DeliveryQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return in_caller_area(self, user, "enrollment__household__area__path")
+        return in_area(self, user, "enrollment__household__area__path")
 
     def counted(self):
         """The deliveries that count against a budget: all but the cancelled."""
@@ -258,7 +253,7 @@ class Delivery(models.Model):
 
 class FollowUpQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return in_caller_area(self, user, "enrollment__household__area__path")
+        return in_area(self, user, "enrollment__household__area__path")
 
 
 class FollowUp(models.Model):
@@ -301,7 +296,7 @@ class FollowUp(models.Model):
 
 class FollowUpDueQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return in_caller_area(self, user, "enrollment__household__area__path")
+        return in_area(self, user, "enrollment__household__area__path")
 
     def open(self):
         return self.filter(met_by__isnull=True)
@@ -334,7 +329,7 @@ class FollowUpDue(models.Model):
 
 class CaseNoteQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return in_caller_area(self, user, "household__area__path")
+        return in_area(self, user, "household__area__path")
 
 
 class CaseNote(models.Model):

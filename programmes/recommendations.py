@@ -6,6 +6,7 @@ from datetime import date
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
+from povertycase.access import ancestor_paths
 from programmes.models import Enrollment, Programme
 from programmes.services import eligibility_errors, household_standing, member_fit_error
 
@@ -29,8 +30,7 @@ def recommendations_for(household, *, on: date) -> tuple[list[Recommendation], l
     if standing.review is None or household.status != household.Status.ACTIVE:
         return [], []
     deprivations = sorted(standing.review.deprivations)
-    path = household.area.path
-    containing = ["/".join(path.split("/")[:i]) + "/" for i in range(1, path.count("/") + 1)]
+    containing = ancestor_paths(household.area.path)
     holding = Enrollment.objects.unfinished().filter(household=household)
     candidates = (
         Programme.objects.filter(status=Programme.Status.OPEN, area__path__in=containing, starts_on__lte=on)

@@ -13,6 +13,7 @@ from django.db.models import Max, Q, Sum
 
 from households.models import Area, AreaTally, Household, HouseholdYear, PovertyClass, Review
 from households.tallies import prefix
+from povertycase.access import covers
 from povertycase.figures import percent
 from programmes.models import Delivery, Enrollment, FollowUp, Programme
 
@@ -213,7 +214,7 @@ def disbursement(programme: Programme, *, user, period: str) -> dict:
     return {
         "programme": programme.pk, "code": programme.code, "period": period, "budget": programme.budget,
         "spent": spent, "remaining": programme.budget - spent, "share": percent(spent, programme.budget),
-        "whole_programme": user.area_id is None or programme.area.path.startswith(user.area.path),
+        "whole_programme": covers(user, programme.area.path),
         "periods": [{"period": _period_label(start, period), "starts_on": start, "spent": amount,
                      "cumulative": total, "share": percent(total, programme.budget)}
                     for (start, amount), total in zip(rows, accumulate(amounts))],

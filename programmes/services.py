@@ -11,7 +11,8 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from households.models import ESCAPES, Area, Indicator, PovertyClass, Review
+from households.models import ESCAPES, Indicator, PovertyClass, Review
+from povertycase.access import actor, covers
 from povertycase.errors import Conflict, PreconditionFailed, version_matches
 from programmes.models import CaseNote, Delivery, Enrollment, FollowUp, FollowUpDue, Programme
 
@@ -21,7 +22,7 @@ TRAINING_FIELDS = ("occupation", "provider", "hours", "min_age", "max_age")
 def _programme_errors(*, by, data: Mapping, programme: Programme | None = None) -> dict:
     errors = {}
     area = data["area"]
-    if by is not None and not Area.objects.visible_to(by).filter(pk=area.pk).exists():
+    if not covers(by, area.path):
         errors["area"] = _("You may run programmes only in your own area.")
     parent = data.get("parent")
     if parent is not None:
@@ -68,7 +69,7 @@ def programme_create(*, by, **data) -> Programme:
     if errors:
         raise ValidationError(errors)
     programme = Programme(**data)
-    programme._history_user = by
+    programme._history_user = actor(by)
     programme.save()
     return programme
 
@@ -87,7 +88,7 @@ def programme_update(*, programme: Programme, by, changes: Mapping, if_match: st
     for field, value in changes.items():
         setattr(programme, field, value)
     programme.version += 1
-    programme._history_user = by
+    programme._history_user = actor(by)
     programme.save()
     return programme
 
@@ -208,11 +209,11 @@ def enrollment_create(*, by, programme: Programme, household, enrolled_on: date,
             "who": _("member") if member else _("household")})
     enrollment = Enrollment(
         programme=programme, household=household, member=member, enrolled_on=enrolled_on,
-        status_changed_on=enrolled_on, assigned_to=assigned_to or by, baseline_review=review,
+        status_changed_on=enrolled_on, assigned_to=assigned_to or actor(by), baseline_review=review,
         baseline_year=review.year, baseline_class=review.poverty_class,
         baseline_income=review.income_per_capita, baseline_deprivations=list(review.deprivations),
     )
-    enrollment._history_user = by
+    enrollment._history_user = actor(by)
     enrollment.save(force_insert=True)
     return enrollment
 
@@ -237,7 +238,7 @@ def enrollment_transition(*, enrollment: Enrollment, by, status: str, on: date, 
         raise ValidationError(errors)
     enrollment.status, enrollment.status_changed_on, enrollment.status_reason = status, on, reason
     enrollment.version += 1
-    enrollment._history_user = by
+    enrollment._history_user = actor(by)
     enrollment._change_reason = reason
     enrollment.save()
     if status == Enrollment.Status.COMPLETED:
@@ -289,8 +290,8 @@ def delivery_record(*, by, enrollment: Enrollment, kind: str, description: str, 
             "spent, %(left)s left."
         ) % {"budget": f"{programme.budget:,}", "spent": f"{spent:,}", "left": f"{programme.budget - spent:,}"})
     delivery = Delivery(enrollment=enrollment, programme=programme, kind=kind, description=description,
-                        quantity=quantity, unit=unit, value=value, delivered_on=delivered_on, recorded_by=by)
-    delivery._history_user = by
+                        quantity=quantity, unit=unit, value=value, delivered_on=delivered_on, recorded_by=actor(by))
+    delivery._history_user = actor(by)
     delivery.save(force_insert=True)
     return delivery
 
@@ -306,9 +307,9 @@ def delivery_cancel(*, delivery: Delivery, by, reason: str, if_match: str | None
             "date": timezone.localtime(delivery.cancelled_at).date()})
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the delivery is cancelled.")})
-    delivery.cancelled_at, delivery.cancelled_by, delivery.cancel_reason = timezone.now(), by, reason
+    delivery.cancelled_at, delivery.cancelled_by, delivery.cancel_reason = timezone.now(), actor(by), reason
     delivery.version += 1
-    delivery._history_user = by
+    delivery._history_user = actor(by)
     delivery._change_reason = reason
     delivery.save()
     return delivery
@@ -353,8 +354,8 @@ def follow_up_record(*, by, enrollment: Enrollment, **data) -> FollowUp:
     errors = _follow_up_errors(enrollment, data)
     if errors:
         raise ValidationError(errors)
-    follow_up = FollowUp(enrollment=enrollment, recorded_by=by, **data)
-    follow_up._history_user = by
+    follow_up = FollowUp(enrollment=enrollment, recorded_by=actor(by), **data)
+    follow_up._history_user = actor(by)
     follow_up.save(force_insert=True)
     _meet_follow_ups_due(enrollment)
     return follow_up
@@ -376,7 +377,7 @@ def follow_up_update(*, follow_up: FollowUp, by, changes: Mapping, if_match: str
     for field, value in changes.items():
         setattr(follow_up, field, value)
     follow_up.version += 1
-    follow_up._history_user = by
+    follow_up._history_user = actor(by)
     follow_up.save()
     _meet_follow_ups_due(enrollment)
     return follow_up
@@ -394,4 +395,4 @@ def case_note_create(*, by, household, visited_on: date, text: str, enrollment: 
     if errors:
         raise ValidationError(errors)
     return CaseNote.objects.create(household=household, enrollment=enrollment, visited_on=visited_on,
-                                   text=text, author=by)
+                                   text=text, author=actor(by))

@@ -1,4 +1,7 @@
+from importlib import import_module
+
 import pytest
+from django.apps import apps
 from rest_framework.test import APIClient
 
 from povertycase.accounts.models import User
@@ -59,3 +62,14 @@ def household(areas):
             member_data(full_name="Trần Thị Lan", sex="female", relationship="spouse"),
         ],
     )
+
+
+@pytest.fixture(autouse=True)
+def poverty_standards_after_flush(request):
+    """The poverty standards come from a data migration. A transactional test empties every
+    table when it ends, so each transactional test puts them back for itself."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    import_module("households.migrations.0004_install_poverty_standards").install(apps, None)

@@ -7,6 +7,7 @@ import factory
 
 from households import services
 from households.models import Area, Household, Member
+from povertycase.access import SYSTEM
 from povertycase.accounts.models import User
 from povertycase.accounts.services import user_create
 
@@ -25,7 +26,7 @@ class AreaFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, **kwargs):
-        return services.area_create(by=None, **kwargs)
+        return services.area_create(by=SYSTEM, **kwargs)
 
 
 def member_data(**overrides):
@@ -48,7 +49,7 @@ class HouseholdFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, **kwargs):
-        household, _ = services.household_create(by=None, **kwargs)
+        household, _ = services.household_create(by=SYSTEM, **kwargs)
         return household
 
 
@@ -63,4 +64,4 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, **kwargs):
-        return user_create(by=None, **kwargs)
+        return user_create(by=SYSTEM, **kwargs)

@@ -10,7 +10,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from povertycase.wsgi import application
 
@@ -105,7 +105,7 @@ def keep_test_connection():
 
 @pytest.fixture
 def admin_token(users, household, keep_test_connection):
-    return Token.objects.create(user=users["admin"]).key
+    return AuthToken.objects.create(user=users["admin"])[1]
 
 
 @pytest.mark.django_db

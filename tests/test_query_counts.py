@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from households.services import review_approve, review_record
+from povertycase.access import SYSTEM
 from tests.factories import AreaFactory, HouseholdFactory, UserFactory, member_data
 
 
@@ -20,11 +21,11 @@ def grow(areas, start, count):
             members=[member_data(), member_data(full_name=f"Con {n}", relationship="child")],
         )
         UserFactory(username=f"canbo{n}", area=village)
-        review = review_record(by=None, household=household, year=2024, kind="periodic",
+        review = review_record(by=SYSTEM, household=household, year=2024, kind="periodic",
                                reviewed_on=date(2024, 10, 1), income_per_capita=1_000_000,
                                deprivations=["water"])
         if n % 2:
-            review_approve(review=review, by=None, decision_number="1/QĐ", decision_date=date(2024, 12, 1))
+            review_approve(review=review, by=SYSTEM, decision_number="1/QĐ", decision_date=date(2024, 12, 1))
 
 
 def queries_for(client, url):

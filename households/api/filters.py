@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
 from households.models import (
+    AccessLogEntry,
     Area,
     Household,
     Member,
@@ -100,3 +101,17 @@ class ReviewFilter(FilterSet):
         model = Review
         fields = ["household", "area", "year", "status", "poverty_class", "transition"]
 
+
+
+class AccessLogFilter(FilterSet):
+    household = django_filters.UUIDFilter(method="filter_household", help_text=_(
+        "Entries that showed this household's members' national IDs (a household of your area)."))
+    user = text_filter(field_name="user__username", max_length=150, help_text=_("Username of the reader."))
+    since = SinceFilter(field_name="at", lookup_expr="gte", help_text=_("Entries at or after this time (ISO 8601)."))
+
+    class Meta:
+        model = AccessLogEntry
+        fields = ["household", "user", "since"]
+
+    def filter_household(self, queryset, name, value):
+        return queryset.filter(households__in=Household.objects.visible_to(self.request.user).filter(pk=value))

@@ -6,6 +6,7 @@ from households import reports
 from households.api.serializers import AreaCodeField
 from households.models import UNCLASSIFIED, PovertyClass, Transition
 from households.tallies import years_kept
+from povertycase.access import is_country_admin
 from povertycase.reporting import REPORT_FORMAT, ReportView, report_responses
 
 RATE = _("Percentage 0–100 with 2 decimals; null when the denominator is 0.")
@@ -83,9 +84,9 @@ class AreaQuerySerializer(serializers.Serializer):
 
     def validate(self, data):
         user = self.context["request"].user
-        if "area" not in data and user.area_id is None and user.role != "admin":
-            raise serializers.ValidationError({"area": _("Choose an area: your account has none.")})
         data.setdefault("area", user.area)
+        if data["area"] is None and not is_country_admin(user):
+            raise serializers.ValidationError({"area": _("Choose an area: your account has none.")})
         return data
 
 

@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from households.models import (
+    AccessLogEntry,
     Area,
     Household,
     Indicator,
@@ -15,6 +16,7 @@ from households.models import (
     SupportNeed,
     Transition,
 )
+from households.personal_data import national_id_for
 from households.services import HOUSEHOLD_EDITABLE, MEMBER_EDITABLE
 from households.validators import household_code_validator, national_id_validator
 from povertycase.fields import (
@@ -84,10 +86,17 @@ class MemberFieldsMixin(serializers.Serializer):
         min_length=12,
         max_length=12,
         validators=[national_id_validator],
-        help_text=_("Citizen ID (CCCD): 12 digits, unique among members; null when unknown."),
+        help_text=_("Citizen ID (CCCD): 12 digits, unique among members; null when unknown. Viewers read "
+                    "only its last 4 digits (`********1234`); each response showing whole numbers is "
+                    "recorded in the access log."),
     )
     ethnicity = CharField(max_length=64, required=False, allow_blank=True)
     date_of_birth = serializers.DateField(help_text=_("Not in the future."))
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["national_id"] = national_id_for(self.context["request"], data["national_id"], instance.household_id)
+        return data
 
 
 MEMBER_READ_ONLY = ["status", "archive_reason", "version", "created_at", "updated_at"]
@@ -204,7 +213,15 @@ class ChangeHeadSerializer(serializers.Serializer):
 class FieldChangeSerializer(serializers.Serializer):
     field = CharField()
     old = serializers.JSONField(allow_null=True)
-    new = serializers.JSONField(allow_null=True)
+    new = serializers.JSONField(allow_null=True, help_text=_(
+        "A national ID is masked for viewers, as in the member itself."))
+
+    def to_representation(self, change):
+        data = super().to_representation(change)
+        if data["field"] == "national_id":
+            for side in ("old", "new"):
+                data[side] = national_id_for(self.context["request"], data[side], self.context["household_id"])
+        return data
 
 
 class HistoryEntrySerializer(serializers.Serializer):
@@ -308,3 +325,16 @@ class AreaApprovalSerializer(ApprovalSerializer):
 
 class AreaApprovalResultSerializer(serializers.Serializer):
     approved = IntegerField(help_text=_("How many draft reviews were approved."))
+
+
+class AccessLogEntrySerializer(ModelSerializer):
+    user = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True,
+                                        help_text=_("Who read the numbers."))
+    endpoint = CharField(read_only=True, help_text=_("The path and query the numbers were read through."))
+    households = serializers.PrimaryKeyRelatedField(many=True, read_only=True, pk_field=UUIDField(), help_text=_(
+        "The households of your area whose members' whole national IDs the response showed."))
+
+    class Meta:
+        model = AccessLogEntry
+        fields = ["id", "at", "user", "method", "endpoint", "households"]
+        read_only_fields = fields

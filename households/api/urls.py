@@ -9,6 +9,7 @@ from households.api.imports import (
 )
 from households.api.reports import PovertyReportView, SustainabilityReportView
 from households.api.views import (
+    AccessLogViewSet,
     AreaViewSet,
     HouseholdViewSet,
     MemberViewSet,
@@ -22,6 +23,7 @@ router.register("households", HouseholdViewSet, basename="household")
 router.register("members", MemberViewSet, basename="member")
 router.register("poverty-standards", PovertyStandardViewSet, basename="poverty-standard")
 router.register("reviews", ReviewViewSet, basename="review")
+router.register("access-log", AccessLogViewSet, basename="access-log")
 
 urlpatterns = [
     *router.urls,

@@ -7,20 +7,21 @@ from rest_framework.response import Response
 from households import services
 from households.api import serializers as s
 from households.api.filters import (
+    AccessLogFilter,
     AreaFilter,
     HouseholdFilter,
     MemberFilter,
     ReviewFilter,
 )
 from households.history import household_history
-from households.models import Area, Household, Member, PovertyStandard, Review
+from households.models import AccessLogEntry, Area, Household, Member, PovertyStandard, Review
 from povertycase.etags import (
     IF_MATCH,
     IF_NONE_MATCH,
     VersionedRetrieveMixin,
     versioned_response,
 )
-from povertycase.permissions import AdminWrites, ManagerAccess
+from povertycase.permissions import AdminOnly, AdminWrites, CountryAdminWrites, ManagerAccess
 from povertycase.viewsets import ListCreatePatchViewSet
 
 
@@ -159,7 +160,8 @@ class HouseholdViewSet(
         """Every change to this household and its members, newest first: who, when, which
         fields, old and new values."""
         household = self.get_object()
-        return Response(s.HistoryEntrySerializer(household_history(household), many=True).data)
+        context = {**self.get_serializer_context(), "household_id": household.pk}
+        return Response(s.HistoryEntrySerializer(household_history(household), many=True, context=context).data)
 
     def _fresh(self, household):
         household = self.get_queryset().get(pk=household.pk)
@@ -233,9 +235,10 @@ class MemberViewSet(
 )
 class PovertyStandardViewSet(ListCreatePatchViewSet):
     """Multidimensional poverty standards: income lines, average-living ceilings and indicators,
-    each for its review years. Everyone reads them; admins add or correct them."""
+    each for its review years. Everyone reads them; only an admin of the whole country adds or
+    corrects them (a standard holds for every commune)."""
 
-    permission_classes = [AdminWrites]
+    permission_classes = [CountryAdminWrites]
     lookup_field = "code"
     lookup_value_regex = "[A-Za-z0-9_.-]{1,32}"
     cursor_ordering = "first_year"
@@ -328,3 +331,22 @@ class ReviewViewSet(
         count = services.reviews_approve_in_area(by=request.user, reviews=self.get_queryset(),
                                                  **serializer.validated_data)
         return Response({"approved": count})
+
+
+class AccessLogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Who read whole national ID numbers, when, through which endpoint, and whose: one entry
+    per response (lists, details, history, exports). Admins only; an entry is listed when it
+    read a household of your area, and names only those households."""
+
+    serializer_class = s.AccessLogEntrySerializer
+    permission_classes = [AdminOnly]
+    filterset_class = AccessLogFilter
+    cursor_ordering = ("-at", "-id")
+
+    def get_queryset(self):
+        households = Household.objects.visible_to(self.request.user).only("pk")
+        return (
+            AccessLogEntry.objects.visible_to(self.request.user)
+            .select_related("user")
+            .prefetch_related(Prefetch("households", queryset=households))
+        )

@@ -9,7 +9,8 @@ from povertycase.accounts.models import User
 
 class ImportCommand(BaseCommand):
     """Runs an import from a file, with a progress bar, as a named user: the user is recorded
-    as the author of every change and their area scope applies."""
+    as the author of every change and their area scope applies. Unlike the API it takes a file
+    of any size (IMPORT_MAX_* do not apply)."""
 
     run = None
 
@@ -32,10 +33,12 @@ class ImportCommand(BaseCommand):
                 result = type(self).run(header, rows, by=author, dry_run=dry_run, progress=bar.update)
             except ImportRejected as rejected:
                 lines = [f"row {e.row}, {e.column}: {e.message}" for e in rejected.errors[:200]]
-                more = len(rejected.errors) - len(lines)
-                raise CommandError(
-                    "Nothing was written.\n" + "\n".join(lines) + (f"\n… and {more} more" if more > 0 else "")
-                )
+                more = rejected.count - len(lines)
+                if not rejected.complete:
+                    lines.append(f"… checking stopped after {rejected.count} errors; there may be more")
+                elif more > 0:
+                    lines.append(f"… and {more} more")
+                raise CommandError("Nothing was written.\n" + "\n".join(lines))
         self.stdout.write(
             f"{'checked (dry run)' if dry_run else 'imported'}: {result.rows} rows; "
             f"created {dict(result.created)}; updated {dict(result.updated)}; unchanged {result.unchanged}"

@@ -1,19 +1,18 @@
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from povertycase.access import in_area
 
 
 class UserQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Users whose area lies inside the caller's; only a whole-country admin sees users
         that have no area."""
-        if not (user and user.is_authenticated):
-            return self.none()
-        if user.area_id is None:
-            return self if user.role == User.Role.ADMIN else self.filter(pk=user.pk)
-        return self.filter(area__path__startswith=user.area.path)
+        return in_area(self, user, "area__path")
 
 
 class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
@@ -58,4 +57,21 @@ class User(AbstractUser):
                 name="user_area_required_unless_admin",
                 violation_error_message=_("Only an admin may have no area (the whole country)."),
             )
+        ]
+
+
+class LoginFailure(models.Model):
+    """A failed login, kept for the throttle (`povertycase.accounts.throttle`), which counts
+    them per username and per client address, and for an audit of attacks."""
+
+    username = models.CharField(_("username"), max_length=150)  # as typed, lower-cased
+    address = models.CharField(_("client address"), max_length=64)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("failed login")
+        verbose_name_plural = _("failed logins")
+        indexes = [
+            models.Index(fields=["username", "at"], name="login_failure_username_idx"),
+            models.Index(fields=["address", "at"], name="login_failure_address_idx"),
         ]

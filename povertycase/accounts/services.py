@@ -5,14 +5,18 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from povertycase.access import actor, covers, is_country_admin
 from povertycase.accounts.models import User
+from povertycase.accounts.tokens import tokens_revoke
 
 
 def _user_errors(*, by, role: str, area) -> dict:
     if area is None and role != User.Role.ADMIN:
         return {"area": _("Every user but an admin has an area.")}
-    if area is None and by is not None and by.area_id is not None:
+    if area is None and not is_country_admin(by):
         return {"area": _("Only an admin of the whole country may create users without an area.")}
+    if area is not None and not covers(by, area.path):
+        return {"area": _("No administrative unit with code %(code)s in your area.") % {"code": area.code}}
     return {}
 
 
@@ -35,7 +39,7 @@ def user_create(*, by, username: str, password: str, role: str, area=None, **ext
         raise ValidationError(errors)
     user.set_password(password)
     user.is_staff = role == User.Role.ADMIN  # admins may open the (read-only) Django admin
-    user._history_user = by
+    user._history_user = actor(by)
     user.save()
     return user
 
@@ -46,8 +50,11 @@ def user_update(*, user: User, by, changes: Mapping) -> User:
     role = changes.get("role", user.role)
     area = changes.get("area", user.area)
     errors = _user_errors(by=by, role=role, area=area) if {"role", "area"} & set(changes) else {}
-    if by is not None and user.pk == by.pk and (role != user.role or changes.get("is_active") is False):
-        errors["role"] = _("You cannot demote or deactivate yourself.")
+    if user.pk == by.pk:
+        # An admin who narrowed their own area could not widen it again.
+        for field in ("role", "area", "is_active"):
+            if field in changes and changes[field] != getattr(user, field):
+                errors[field] = _("You cannot change your own role, area or status; ask another admin.")
     username = changes.get("username", user.username)
     if User.objects.filter(username__iexact=username).exclude(pk=user.pk).exists():
         errors["username"] = _("A user with this username already exists.")
@@ -55,12 +62,16 @@ def user_update(*, user: User, by, changes: Mapping) -> User:
         errors.update(_password_errors(changes["password"], user))
     if errors:
         raise ValidationError(errors)
+    revoke = "password" in changes or any(
+        field in changes and changes[field] != getattr(user, field) for field in ("role", "area", "is_active"))
     for field, value in changes.items():
         if field == "password":
             user.set_password(value)
         else:
             setattr(user, field, value)
     user.is_staff = user.role == User.Role.ADMIN
-    user._history_user = by
+    user._history_user = actor(by)
     user.save()
+    if revoke:
+        tokens_revoke(user)
     return user

@@ -2,7 +2,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from households.api.filters import area_filter
-from povertycase.filters import FilterSet, StrictBooleanFilter, text_filter
+from povertycase.filters import FilterSet, StrictBooleanFilter, id_filter, text_filter
 from programmes.models import CaseNote, Delivery, Enrollment, FollowUp, FollowUpDue, Programme
 
 USERNAME = _("Username of the worker who follows the case.")
@@ -19,7 +19,7 @@ class ProgrammeFilter(FilterSet):
 
 
 class EnrollmentFilter(FilterSet):
-    programme = django_filters.NumberFilter(field_name="programme_id")
+    programme = id_filter(field_name="programme_id")
     household = django_filters.UUIDFilter(field_name="household_id")
     status = django_filters.ChoiceFilter(choices=Enrollment.Status.choices)
     assigned_to = text_filter(field_name="assigned_to__username", max_length=150, help_text=USERNAME)
@@ -31,7 +31,7 @@ class EnrollmentFilter(FilterSet):
 
 class DeliveryFilter(FilterSet):
     enrollment = django_filters.UUIDFilter(field_name="enrollment_id")
-    programme = django_filters.NumberFilter(field_name="programme_id")
+    programme = id_filter(field_name="programme_id")
     kind = django_filters.ChoiceFilter(choices=Delivery.Kind.choices)
     delivered_from = django_filters.DateFilter(field_name="delivered_on", lookup_expr="gte",
                                                help_text=_("Deliveries on or after this date."))
@@ -47,7 +47,7 @@ class DeliveryFilter(FilterSet):
 
 class FollowUpFilter(FilterSet):
     enrollment = django_filters.UUIDFilter(field_name="enrollment_id")
-    programme = django_filters.NumberFilter(field_name="enrollment__programme_id")
+    programme = id_filter(field_name="enrollment__programme_id")
     observed_from = django_filters.DateFilter(field_name="observed_on", lookup_expr="gte")
     observed_to = django_filters.DateFilter(field_name="observed_on", lookup_expr="lte")
 
@@ -60,7 +60,7 @@ class FollowUpDueFilter(FilterSet):
     area = area_filter(_("Enrolments of households in this unit and every unit below it."),
                        "enrollment__household__area__path")
     assigned_to = text_filter(field_name="enrollment__assigned_to__username", max_length=150, help_text=USERNAME)
-    programme = django_filters.NumberFilter(field_name="enrollment__programme_id")
+    programme = id_filter(field_name="enrollment__programme_id")
     before = django_filters.DateFilter(
         field_name="due_on", lookup_expr="lte",
         help_text=_("Follow-ups due on or before this date (default: a week from today, so the list is "

@@ -2,6 +2,7 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
+from povertycase.access import SYSTEM
 from povertycase.accounts.models import User
 from tests.factories import PASSWORD, HouseholdFactory
 
@@ -136,7 +137,7 @@ def test_reviews_in_the_admin_are_scoped(users, areas):
     inside = HouseholdFactory(area=areas["20641"], code="INSIDE-1")
     outside = HouseholdFactory(area=areas["00004"], code="OUTSIDE-1")
     for household in (inside, outside):
-        review_record(by=None, household=household, year=2024, kind="periodic", reviewed_on=date(2024, 10, 1),
+        review_record(by=SYSTEM, household=household, year=2024, kind="periodic", reviewed_on=date(2024, 10, 1),
                       income_per_capita=1_000_000, deprivations=[])
     client = APIClient()
     client.force_login(users["admin48"])

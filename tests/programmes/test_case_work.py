@@ -1,6 +1,5 @@
 """Support delivered, what became of it, and whom to visit: through the HTTP API."""
 
-import threading
 from datetime import date, timedelta
 
 import pytest
@@ -11,6 +10,7 @@ from rest_framework.test import APIClient
 
 from programmes.models import Delivery, Enrollment, Programme
 from programmes.services import enrollment_create
+from tests.concurrency import at_once
 from tests.factories import HouseholdFactory, UserFactory, member_data
 from tests.programmes.helpers import approve, enrol
 
@@ -199,23 +199,13 @@ def test_two_deliveries_at_the_same_moment_cannot_overrun_the_budget(users, hous
         budget=10_000_000, funding_source="local", eligible_classes=["poor"], status="open")
     enrollment = enrollment_create(by=users["officer"], programme=programme, household=household,
                                    enrolled_on=date(2025, 3, 1))
-    start = threading.Barrier(2)
-    statuses = []
 
-    def record():
+    def record(_n):
         client = APIClient()
         client.force_authenticate(users["officer"])
-        try:
-            start.wait()
-            statuses.append(deliver(client, {"id": str(enrollment.pk)}, 6_000_000).status_code)
-        finally:
-            connection.close()
+        return deliver(client, {"id": str(enrollment.pk)}, 6_000_000).status_code
 
-    threads = [threading.Thread(target=record) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = at_once(record, range(2))
     assert sorted(statuses) == [201, 409]
     assert Delivery.objects.get().value == 6_000_000
 

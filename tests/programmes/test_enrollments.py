@@ -3,6 +3,7 @@ from datetime import date
 import pytest
 
 from households.services import review_approve, review_record
+from povertycase.access import SYSTEM
 from programmes.models import Enrollment
 from tests.factories import HouseholdFactory, member_data
 from tests.programmes.helpers import URL, approve, enrol
@@ -26,10 +27,10 @@ class TestEnrol:
         from households.models import Review
 
         original = Review.objects.get(household=household)
-        correction = review_record(by=None, household=household, year=2024, kind="periodic",
+        correction = review_record(by=SYSTEM, household=household, year=2024, kind="periodic",
                                    reviewed_on=date(2024, 10, 2), income_per_capita=3_000_000, deprivations=[],
                                    corrects=original)
-        review_approve(review=correction, by=None, decision_number="2/QĐ", decision_date=date(2024, 12, 2))
+        review_approve(review=correction, by=SYSTEM, decision_number="2/QĐ", decision_date=date(2024, 12, 2))
         assert officer.get(f"{URL}{enrolment['id']}/").data["baseline_class"] == "poor"
 
     @pytest.mark.parametrize(

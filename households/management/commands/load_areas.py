@@ -6,6 +6,7 @@ from households.area_loading import (
     areas_load,
     read_area_csv,
 )
+from povertycase.access import SYSTEM
 
 
 class Command(BaseCommand):
@@ -21,7 +22,7 @@ class Command(BaseCommand):
     def handle(self, *args, csv_file, **options):
         try:
             with open(csv_file, encoding="utf-8-sig", newline="") as stream:
-                result = areas_load(read_area_csv(stream))
+                result = areas_load(read_area_csv(stream), by=SYSTEM)
         except OSError as error:
             raise CommandError(str(error))
         except AreaLoadError as error:

@@ -11,6 +11,7 @@ from django.db import transaction
 from households import services
 from households.area_loading import areas_load, official_area_rows
 from households.models import Area, Member
+from povertycase.access import SYSTEM
 from povertycase.accounts.models import User
 from povertycase.accounts.services import user_create
 
@@ -69,12 +70,12 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         areas_load([r for r in official_area_rows("48")
-                    if r["level"] == "province" or r["code"] in QUE_SON_COMMUNES])
+                    if r["level"] == "province" or r["code"] in QUE_SON_COMMUNES], by=SYSTEM)
         village_rows = [
             {"code": f"{code}{n:02d}", "name": f"Thôn {n}", "level": "village", "parent": code, "residence": ""}
             for code in QUE_SON_COMMUNES for n in range(1, VILLAGES_PER_COMMUNE + 1)
         ]
-        areas_load(village_rows)
+        areas_load(village_rows, by=SYSTEM)
 
         rng = random.Random(2025)
         created = 0
@@ -83,7 +84,7 @@ class Command(BaseCommand):
             for n in range(1, HOUSEHOLDS_PER_VILLAGE + 1):
                 key = f"{village.code}-{n}"
                 _, was_created = services.household_create(
-                    by=None,
+                    by=SYSTEM,
                     id=uuid.uuid5(DEMO_NAMESPACE, f"household:{key}"),
                     code=f"{village.code}-{n:03d}",
                     area=village,
@@ -100,7 +101,7 @@ class Command(BaseCommand):
         for username, role, area_code in DEMO_USERS:
             if not User.objects.filter(username=username).exists():
                 area = Area.objects.get(code=area_code) if area_code else None
-                user_create(by=None, username=username, password=DEMO_PASSWORD, role=role, area=area)
+                user_create(by=SYSTEM, username=username, password=DEMO_PASSWORD, role=role, area=area)
 
         self.stdout.write(f"Demo register ready ({created} households created this time).")
         self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)

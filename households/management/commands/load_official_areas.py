@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from households.area_loading import AreaLoadError, areas_load, official_area_rows
+from povertycase.access import SYSTEM
 
 
 class Command(BaseCommand):
@@ -18,7 +19,7 @@ class Command(BaseCommand):
         if not rows:
             raise CommandError(f"No province with code {province!r}.")
         try:
-            result = areas_load(rows)
+            result = areas_load(rows, by=SYSTEM)
         except AreaLoadError as error:
             raise CommandError("Nothing was loaded:\n" + "\n".join(error.errors))
         self.stdout.write(

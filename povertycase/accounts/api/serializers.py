@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from households.api.serializers import AreaCodeField
 from povertycase.accounts.models import User
+from povertycase.accounts.throttle import client_address, login_check, login_failed
 from povertycase.fields import CharField, EmailField, ModelSerializer, RegexField
 
 
@@ -50,8 +51,12 @@ class TokenRequestSerializer(serializers.Serializer):
     password = CharField(max_length=128, style={"input_type": "password"}, trim_whitespace=False)
 
     def validate(self, attrs):
-        user = authenticate(self.context["request"], username=attrs["username"], password=attrs["password"])
+        request = self.context["request"]
+        address = client_address(request)
+        login_check(attrs["username"], address)
+        user = authenticate(request, username=attrs["username"], password=attrs["password"])
         if user is None:
+            login_failed(attrs["username"], address)
             raise serializers.ValidationError(
                 _("Unable to log in with the username and password given."), code="authorization"
             )
@@ -60,4 +65,7 @@ class TokenRequestSerializer(serializers.Serializer):
 
 
 class TokenSerializer(serializers.Serializer):
-    token = CharField(help_text=_("Send it as `Authorization: Token <token>`."))
+    token = CharField(help_text=_("Send it as `Authorization: Bearer <token>` (or `Token <token>`). It is "
+                                  "shown once: the service keeps only its digest."))
+    expiry = serializers.DateTimeField(allow_null=True, help_text=_(
+        "When the token stops working; log in again for a new one."))

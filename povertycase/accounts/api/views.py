@@ -1,5 +1,7 @@
+from django.contrib.auth import logout
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
+from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -7,22 +9,41 @@ from rest_framework.views import APIView
 from povertycase.accounts import services
 from povertycase.accounts.api import serializers as s
 from povertycase.accounts.models import User
+from povertycase.accounts.tokens import token_issue
 from povertycase.permissions import AdminOnly
 from povertycase.viewsets import ListCreatePatchViewSet
 
 
 class TokenView(APIView):
-    """Exchange a username and password for an API token."""
+    """Exchange a username and password for an API token that lasts a working day. After 10
+    failed attempts for one username within 15 minutes, or 100 from one address within an
+    hour, further attempts are refused with 429 until the window passes (`Retry-After`)."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
+    extra_error_codes = {"POST": ["429"]}
 
     @extend_schema(request=s.TokenRequestSerializer, responses=s.TokenSerializer)
     def post(self, request):
         serializer = s.TokenRequestSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
-        return Response({"token": token.key})
+        token, record = token_issue(serializer.validated_data["user"])
+        return Response(s.TokenSerializer({"token": token, "expiry": record.expiry}).data)
+
+
+class LogoutView(APIView):
+    """End this session: the token the request was sent with stops working at once (a
+    browser session is closed). Other tokens of the user are left alone."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        if isinstance(request.auth, AuthToken):
+            request.auth.delete()
+        else:
+            logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeView(APIView):
