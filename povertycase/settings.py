@@ -181,7 +181,8 @@ SPECTACULAR_SETTINGS = {
         "Case manager for sustainable poverty reduction: the household register, the annual "
         "poverty review, programmes and outcomes. Every list is cursor-paginated (`results`, "
         "`next`, `previous`); rows outside the caller's area do not exist for the caller (404). "
-        "Authenticate with `Authorization: Token <token>` from `POST /api/v1/auth/token/`."
+        "Authenticate with `Authorization: Bearer <token>` (or `Token <token>`) from "
+        "`POST /api/v1/auth/token/`; a token lasts a working day and ends at logout."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
