@@ -313,6 +313,9 @@ class Transition(models.TextChoices):
     REMAINED_NEAR_POOR = "remained_near_poor", _("remained near-poor")
     ESCAPED_NEAR_POVERTY = "escaped_near_poverty", _("escaped near-poverty")
     REMAINED_NON_POOR = "remained_non_poor", _("remained above near-poor")
+    # The first review judged by a new standard: a new baseline, not an escape or a relapse
+    # (the lines moved, not the household).
+    NEW_STANDARD = "new_standard", _("first review under a new standard")
 
 
 # The transitions that take a household out of poverty.
@@ -508,6 +511,9 @@ class HouseholdYear(models.Model):
     residence = models.CharField(max_length=8)
     ethnic_minority = models.BooleanField()
     poverty_class = models.CharField(max_length=16)
+    # The standard that judged that class: a class is compared only with classes of the same
+    # standard (null: unclassified).
+    standard = models.ForeignKey(PovertyStandard, on_delete=models.PROTECT, null=True, related_name="+")
     deprivations = models.JSONField(default=list)
     # Transition codes of the approved reviews of this year, in order.
     transitions = models.JSONField(default=list)

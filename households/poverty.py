@@ -109,6 +109,19 @@ def transition_for(earlier: Sequence[str], current: str) -> str:
     return Transition.REMAINED_NON_POOR
 
 
-def transitions_for(classes: Sequence[str]) -> list[str]:
-    """The transition of each review in a household's chronological chain of approved reviews."""
-    return [transition_for(classes[:i], current) for i, current in enumerate(classes)]
+def transitions_for(classes: Sequence[str], standards: Sequence | None = None) -> list[str]:
+    """The transition of each review in a household's chronological chain of approved reviews.
+    `standards`: the standard that judged each review. The first review under a different
+    standard from the one before it is a new baseline (`new_standard`), and the reviews after it
+    are compared only with the reviews under their own standard."""
+    standards = standards if standards is not None else [None] * len(classes)
+    found = []
+    for i, current in enumerate(classes):
+        if i and standards[i] != standards[i - 1]:
+            found.append(Transition.NEW_STANDARD)
+            continue
+        first = i
+        while first and standards[first - 1] == standards[i]:
+            first -= 1
+        found.append(transition_for(classes[first:i], current))
+    return found

@@ -69,6 +69,8 @@ def poverty_report(*, area: Area | None, year: int, children: bool = False) -> d
               "start_of_year": _classes(counts, year - 1)}
     transitions = _summed(counts, year, "transition")
     report["transitions"] = {code: transitions[code] for code in Transition.values}
+    new_standard = _summed(counts, year, "new_standard")
+    report["new_standard"] = {code: new_standard[code] for code in PovertyClass.values}
     report["by_residence"] = {
         residence: _headline(_classes(counts, year, lambda r, e, residence=residence: r == residence))
         for residence in ("rural", "urban")}

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_update_with_history
 
 from households import tallies
-from households.models import Area, Household, Member, PovertyStandard, Review
+from households.models import Area, Household, Member, PovertyStandard, Residence, Review
 from households.poverty import poverty_class_for, transitions_for
 from households.search import fold
 from povertycase.access import actor, covers, is_country_admin
@@ -183,6 +183,15 @@ def _member_errors(data: Mapping, *, member: Member | None = None) -> dict:
     return errors
 
 
+def _residence_errors(area: Area, residence: str) -> dict:
+    # The poverty line follows residence (Decree 07/2021 Art. 3), and residence follows the
+    # unit: urban in a ward, rural in a commune or special zone.
+    if residence and area.residence and residence != area.residence:
+        return {"residence": _("%(unit)s is %(residence)s: its households are %(residence)s.") % {
+            "unit": area.name, "residence": Residence(area.residence).label}}
+    return {}
+
+
 def _household_area_errors(area: Area, by) -> dict:
     if not covers(by, area.path):
         return {"area": _("No administrative unit with code %(code)s in your area.") % {"code": area.code}}
@@ -235,7 +244,7 @@ def household_create(
     if id is not None and (existing := household_get_replay(by=by, household_id=id)):
         return existing, False
     members = list(members)
-    errors = _household_area_errors(area, by)
+    errors = _household_area_errors(area, by) or _residence_errors(area, residence)
     if code and Household.objects.filter(code=code).exists():
         errors["code"] = _("A household with this code already exists.")
     seen_ids: dict[str, int] = {}
@@ -329,10 +338,14 @@ def household_update(
     unknown = set(changes) - set(HOUSEHOLD_EDITABLE)
     if unknown:
         raise ValidationError({field: _("This field cannot be changed.") for field in unknown})
-    if "area" in changes:
-        errors = _household_area_errors(changes["area"], by)
-        if errors:
-            raise ValidationError(errors)
+    changes = dict(changes)
+    area = changes.get("area", household.area)
+    if "area" in changes and "residence" not in changes and area.residence:
+        changes["residence"] = area.residence  # a household that moves takes its new unit's
+    errors = (_household_area_errors(area, by) if "area" in changes else {}) or _residence_errors(
+        area, changes.get("residence", ""))
+    if errors:
+        raise ValidationError(errors)
     for field, value in changes.items():
         setattr(household, field, list(value) if field in ("poverty_causes", "support_needs") else value)
     household.version += 1
@@ -512,19 +525,37 @@ def _review_errors(*, household: Household, year: int, reviewed_on: date, depriv
     if standard is None:
         errors["year"] = _("No poverty standard covers the year %(year)d.") % {"year": year}
     else:
-        known = indicator_codes if indicator_codes is not None else set(
-            standard.indicators.values_list("code", flat=True)
-        )
-        unknown = sorted(set(deprivations) - known)
-        if unknown:
-            errors["deprivations"] = _(
-                "Not indicators of %(standard)s: %(codes)s. Its indicators are: %(known)s."
-            ) % {"standard": standard.code, "codes": ", ".join(unknown), "known": ", ".join(sorted(known))}
+        errors.update(_indicator_errors(standard, deprivations, indicator_codes))
     if reviewed_on.year != year:
         errors["reviewed_on"] = _("A review of %(year)d is carried out in %(year)d.") % {"year": year}
     elif reviewed_on > timezone.localdate():
         errors["reviewed_on"] = _("The review date is in the future.")
     return errors
+
+
+def _indicator_errors(standard: PovertyStandard, deprivations, known: set[str] | None = None) -> dict:
+    if known is None:
+        known = set(standard.indicators.values_list("code", flat=True))
+    unknown = sorted(set(deprivations) - known)
+    if not unknown:
+        return {}
+    return {"deprivations": _(
+        "Not indicators of %(standard)s: %(codes)s. Its indicators are: %(known)s."
+    ) % {"standard": standard.code, "codes": ", ".join(unknown), "known": ", ".join(sorted(known))}}
+
+
+def standard_classify(*, standard: PovertyStandard, income_per_capita: int, deprivations: Iterable[str],
+                      residence: str) -> dict:
+    """What a review under `standard` would say, recording nothing: for training on a standard
+    before it is in force, and for forms that show the class while they are filled in."""
+    deprivations = sorted(set(deprivations))
+    errors = _indicator_errors(standard, deprivations)
+    if errors:
+        raise ValidationError(errors)
+    poverty_class, explanation = poverty_class_for(income=income_per_capita, deprivation_count=len(deprivations),
+                                                   standard=standard, residence=residence)
+    return {"standard": standard.code, "poverty_class": poverty_class, "deprivation_count": len(deprivations),
+            "explanation": explanation}
 
 
 def _classify(review: Review):
@@ -640,7 +671,8 @@ def _approve(reviews: list[Review], *, by, decision_number: str, decision_date: 
     households = []
     for household_id, household_reviews in chain.items():
         household_reviews.sort(key=lambda r: (r.year, r.reviewed_on, r.approved_at, str(r.pk)))
-        transitions = transitions_for([r.poverty_class for r in household_reviews])
+        transitions = transitions_for([r.poverty_class for r in household_reviews],
+                                      [r.standard_id for r in household_reviews])
         for review, transition in zip(household_reviews, transitions):
             if review.transition != transition:
                 review.transition = transition

@@ -28,11 +28,13 @@ from households.models import (
     HouseholdYear,
     PovertyClass,
     Review,
+    Transition,
 )
 from povertycase.bulk import insert_rows
 
-FACT_FIELDS = ("household_id", "year", "path", "residence", "ethnic_minority", "poverty_class", "deprivations",
-               "transitions", "escaped")
+FACT_FIELDS = ("household_id", "year", "path", "residence", "ethnic_minority", "poverty_class", "standard_id",
+               "deprivations", "transitions", "escaped")
+REVIEW_FIELDS = ("household_id", "year", "residence", "poverty_class", "standard_id", "deprivations", "transition")
 
 
 def years_kept() -> range:
@@ -69,6 +71,7 @@ def household_years(household: dict, reviews: list[dict], years: range) -> list[
             "residence": current["residence"] if current else household["residence"],
             "ethnic_minority": household["ethnic_minority"],
             "poverty_class": current["poverty_class"] if current else UNCLASSIFIED,
+            "standard_id": current["standard_id"] if current else None,
             "deprivations": sorted(current["deprivations"]) if current else [],
             "transitions": of_year, "escaped": any(t in ESCAPES for t in of_year),
         })
@@ -90,10 +93,16 @@ def tally(facts: Iterable, key, last_year: int) -> Counter:
             for transition in f["transitions"]:
                 counts[(*head, "transition", transition)] += 1
                 counts[(*head, "reviews", "")] += 1
+            if Transition.NEW_STANDARD in f["transitions"]:
+                counts[(*head, "new_standard", f["poverty_class"])] += 1
             if f["escaped"]:
                 counts[(*head, "escaped", "")] += 1
                 for later in range(f["year"] + 1, last_year + 1):
                     then = by_year.get(later)
+                    # A class under another standard says where the lines are, not whether
+                    # the escape lasted: the household is not observed from then on.
+                    if then is not None and then["standard_id"] != f["standard_id"]:
+                        break
                     if then is not None:
                         counts[(*head, "observed", str(later - f["year"]))] += 1
                         if then["poverty_class"] != PovertyClass.POOR:
@@ -139,7 +148,7 @@ def _reviews_by_household(household_ids) -> dict:
     chains: dict = {}
     rows = (
         Review.objects.approved().filter(household_id__in=household_ids).chronological()
-        .values("household_id", "year", "residence", "poverty_class", "deprivations", "transition")
+        .values(*REVIEW_FIELDS)
     )
     for review in rows:
         chains.setdefault(review["household_id"], []).append(review)
@@ -221,7 +230,7 @@ def rebuild(progress=None) -> int:
     households = _households(Household.objects.order_by("area__path", "id"))
     reviews = (Review.objects.approved().order_by("household__area__path", "household_id", "year", "reviewed_on",
                                                    "approved_at", "id")
-               .values("household_id", "year", "residence", "poverty_class", "deprivations", "transition"))
+               .values(*REVIEW_FIELDS))
     review_iter = reviews.iterator(chunk_size=20_000)
     pending = next(review_iter, None)
     counts: Counter = Counter()

@@ -21,20 +21,21 @@ POOR = PovertyClass.POOR
 
 
 def _chains(household_ids) -> dict:
-    """household → its approved reviews in order, as (year, reviewed_on, class, income)."""
+    """household → its approved reviews in order, as (year, reviewed_on, class, income, standard)."""
     chains: dict = defaultdict(list)
     rows = (Review.objects.approved().filter(household_id__in=household_ids).chronological()
-            .values_list("household_id", "year", "reviewed_on", "poverty_class", "income_per_capita"))
+            .values_list("household_id", "year", "reviewed_on", "poverty_class", "income_per_capita", "standard_id"))
     for household_id, *review in rows:
         chains[household_id].append(review)
     return chains
 
 
-def _exit(chain, baseline_year: int) -> tuple[int | None, bool]:
+def _exit(chain, baseline_year: int, standard) -> tuple[int | None, bool]:
     """(the year of the first review after the baseline year that is not poor; whether a
-    poor review came after it)."""
-    later = [r for r in chain if r[0] > baseline_year]
-    for index, (year, _on, poverty_class, _income) in enumerate(later):
+    poor review came after it). Only reviews under the baseline's standard count: a class
+    change across standards is the lines moving, neither an exit nor a relapse."""
+    later = [r for r in chain if r[0] > baseline_year and r[4] == standard]
+    for index, (year, _on, poverty_class, _income, _standard) in enumerate(later):
         if poverty_class != POOR:
             return year, any(r[2] == POOR for r in later[index + 1:])
     return None, False
@@ -55,21 +56,21 @@ def outcomes_for(programmes: list[Programme], *, user) -> dict:
     ids = [p.pk for p in programmes]
     enrollments = Enrollment.objects.visible_to(user).filter(programme_id__in=ids)
     statuses, households, completed = defaultdict(Counter), defaultdict(dict), {}
-    for pk, programme_id, household_id, status, changed_on, year, poverty_class, income in (
+    for pk, programme_id, household_id, status, changed_on, year, poverty_class, income, standard in (
             enrollments.order_by("enrolled_on", "created_at").values_list(
                 "pk", "programme_id", "household_id", "status", "status_changed_on", "baseline_year",
-                "baseline_class", "baseline_income")):
+                "baseline_class", "baseline_income", "baseline_review__standard_id")):
         statuses[programme_id][status] += 1
-        households[programme_id].setdefault(household_id, (year, poverty_class, income))
+        households[programme_id].setdefault(household_id, (year, poverty_class, income, standard))
         if status == Enrollment.Status.COMPLETED:
             completed[pk] = (programme_id, changed_on)
     chains = _chains({h for found in households.values() for h in found})
     spent = dict(Delivery.objects.visible_to(user).filter(programme_id__in=ids).counted()
                  .values_list("programme_id").annotate(total=Sum("value")))
     latest_years = _latest_review_years(programmes)
-    exits = {p.pk: {h: _exit(chains[h], base[0]) for h, base in households[p.pk].items() if base[1] == POOR}
+    exits = {p.pk: {h: _exit(chains[h], base[0], base[3]) for h, base in households[p.pk].items() if base[1] == POOR}
              for p in programmes}
-    escaped = {pk: {h: year for h, (year, _relapsed) in found.items() if year is not None}
+    escaped = {pk: {h: (year, households[pk][h][3]) for h, (year, _relapsed) in found.items() if year is not None}
                for pk, found in exits.items()}
     class_at = _classes_at({h for found in escaped.values() for h in found})
     latest_incomes = _latest_incomes(enrollments, chains)
@@ -109,17 +110,24 @@ def programme_outcomes(programme: Programme, *, user) -> dict:
 
 
 def _classes_at(household_ids) -> dict:
+    """(household, year) → (class at the end of the year, the standard that judged it)."""
     rows = HouseholdYear.objects.filter(household_id__in=household_ids).values_list("household_id", "year",
-                                                                                    "poverty_class")
-    return {(h, year): poverty_class for h, year, poverty_class in rows}
+                                                                                    "poverty_class", "standard_id")
+    return {(h, year): (poverty_class, standard) for h, year, poverty_class, standard in rows}
 
 
 def _sustained(escaped: dict, class_at: dict, latest: int) -> dict:
+    """k → the share of escaped households observed k years after their exit year that were
+    not poor then. A household is observed while its class is judged by the standard it
+    escaped under (as in the sustainability report)."""
     shares = {}
-    for k in range(1, latest - min(escaped.values(), default=latest) + 1):
-        observed = [h for h, year in escaped.items() if year + k <= latest and (h, year + k) in class_at]
+    first = min((year for year, _standard in escaped.values()), default=latest)
+    for k in range(1, latest - first + 1):
+        observed = [h for h, (year, standard) in escaped.items() if year + k <= latest
+                    and all(class_at.get((h, y), (None, standard))[1] == standard for y in range(year + 1, year + k + 1))
+                    and (h, year + k) in class_at]
         if observed:
-            out = sum(1 for h in observed if class_at[(h, escaped[h] + k)] != POOR)
+            out = sum(1 for h in observed if class_at[(h, escaped[h][0] + k)][0] != POOR)
             shares[str(k)] = percent(out, len(observed))
     return shares
 
@@ -178,8 +186,8 @@ def _comparisons(programmes, user, baseline_years: dict) -> dict:
     poor_years = defaultdict(list)
     # Households by every unit they sit in, so each programme looks only at its own area's.
     in_unit = defaultdict(set)
-    for household_id, year, path in pool.values_list("household_id", "year", "path"):
-        poor_years[household_id].append(year)
+    for household_id, year, path, standard in pool.values_list("household_id", "year", "path", "standard_id"):
+        poor_years[household_id].append((year, standard))
         for depth in range(1, path.count("/") + 1):
             in_unit[prefix(path, depth)].add(household_id)
     kinds = defaultdict(set)
@@ -187,19 +195,21 @@ def _comparisons(programmes, user, baseline_years: dict) -> dict:
             "household_id", "programme__kind"):
         kinds[household_id].add(kind)
     out_years = defaultdict(list)
-    for household_id, year in (Review.objects.approved().filter(household_id__in=pool.values("household_id"),
-                                                                year__gt=min(years))
-                               .exclude(poverty_class=POOR).values_list("household_id", "year")):
-        out_years[household_id].append(year)
+    for household_id, year, standard in (
+            Review.objects.approved().filter(household_id__in=pool.values("household_id"), year__gt=min(years))
+            .exclude(poverty_class=POOR).values_list("household_id", "year", "standard_id")):
+        out_years[household_id].append((year, standard))
     found = {p.pk: empty for p in programmes}
     for programme in wanted:
         own_years, kind = baseline_years[programme.pk], programme.kind
         first_poor = {}
         for h in in_unit[programme.area.path]:
-            years_poor = [y for y in poor_years[h] if y in own_years]
+            years_poor = [(y, standard) for y, standard in poor_years[h] if y in own_years]
             if years_poor and kind not in kinds[h]:
                 first_poor[h] = min(years_poor)
-        escaped = sum(1 for h, b in first_poor.items() if any(y > b for y in out_years[h]))
+        # As for the enrolled: a later class counts only under the standard of the poor year.
+        escaped = sum(1 for h, (b, standard) in first_poor.items()
+                      if any(y > b and s == standard for y, s in out_years[h]))
         found[programme.pk] = {"households": len(first_poor), "escaped": escaped,
                                "exit_rate": percent(escaped, len(first_poor))}
     return found

@@ -24,7 +24,13 @@ ClassCountsSerializer = _counts_serializer(
       "of that year or before."))
 TransitionCountsSerializer = _counts_serializer(
     "TransitionCounts", Transition.choices,
-    _("Approved reviews of the year whose transition is: %(label)s (from the household's previous approved review)."))
+    _("Approved reviews of the year whose transition is: %(label)s (from the household's previous approved review). "
+      "A review judged by a different standard from the household's previous one is `new_standard`, a new "
+      "baseline: it is never counted as an escape, a relapse or newly arising."))
+NewStandardCountsSerializer = _counts_serializer(
+    "NewStandardCounts", PovertyClass.choices,
+    _("Households reviewed under a new standard for the first time this year (transition `new_standard`) whose "
+      "class at the end of the year is %(label)s: the lines moved, so these are neither escapes nor relapses."))
 
 
 class HeadlineSerializer(serializers.Serializer):
@@ -47,6 +53,8 @@ class PovertyReportSerializer(HeadlineSerializer):
     year = serializers.IntegerField()
     start_of_year = ClassCountsSerializer(help_text=_("The classes at the end of the year before."))
     transitions = TransitionCountsSerializer()
+    new_standard = NewStandardCountsSerializer(help_text=_(
+        "The households of the year's new baseline, by class (see `transitions.new_standard`)."))
     by_residence = serializers.DictField(child=HeadlineSerializer(), help_text=_(
         "`rural` and `urban`: the headline for the households of each residence (that of the review that "
         "gives the class, or the household's own when unclassified)."))
@@ -75,7 +83,9 @@ class SustainabilityReportSerializer(serializers.Serializer):
         "Households with an approved review dated in the exit year whose transition is an escape out of poverty "
         "(to near-poor or above)."))
     steps = StepSerializer(many=True, help_text=_(
-        "One step for each year after the exit year up to the latest year with approved reviews in the area."))
+        "One step for each year after the exit year up to the latest year with approved reviews in the area. A "
+        "household is observed only while its class is judged by the standard it escaped under: from its first "
+        "review under a new standard on, its class says where the lines are, not whether the escape lasted."))
 
 
 class AreaQuerySerializer(serializers.Serializer):

@@ -275,6 +275,19 @@ class PovertyStandardUpdateSerializer(PovertyStandardSerializer):
         read_only_fields = ["code", "created_at", "updated_at"]
 
 
+class ClassifyRequestSerializer(serializers.Serializer):
+    income_per_capita = IntegerField(min_value=0, max_value=10**12, help_text=_("Whole VND per person per month."))
+    deprivations = UniqueCodesField(help_text=_("Codes of the standard's indicators the household is deprived on."))
+    residence = serializers.ChoiceField(choices=Residence.choices, help_text=_("Decides the income line."))
+
+
+class ClassificationSerializer(serializers.Serializer):
+    standard = CharField(help_text=_("The standard that judged."))
+    poverty_class = serializers.ChoiceField(choices=PovertyClass.choices)
+    deprivation_count = IntegerField()
+    explanation = CharField(help_text=_("Why, in words a commune worker can read aloud: as a review would say."))
+
+
 class ReviewSerializer(ModelSerializer):
     household = ScopedPrimaryKeyRelatedField(Household, help_text=_("The household's id."))
     year = IntegerField(min_value=2000, max_value=2100)

@@ -2,6 +2,7 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from households import services
@@ -258,6 +259,18 @@ class PovertyStandardViewSet(ListCreatePatchViewSet):
         services.standard_update(standard=serializer.instance, by=self.request.user,
                                  changes=serializer.validated_data)
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+
+    @extend_schema(request=s.ClassifyRequestSerializer, responses=s.ClassificationSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
+    def classify(self, request, code=None):
+        """The class, deprivation count and explanation a review under this standard would give
+        these figures, recording nothing. Works for any standard, one not yet in force
+        included: to train on a new standard, or to show the class while a form is filled in."""
+        standard = self.get_object()
+        query = s.ClassifyRequestSerializer(data=request.data)
+        query.is_valid(raise_exception=True)
+        return Response(s.ClassificationSerializer(
+            services.standard_classify(standard=standard, **query.validated_data)).data)
 
 
 @extend_schema_view(retrieve=extend_schema(parameters=[IF_NONE_MATCH]))

@@ -368,3 +368,36 @@ def test_updated_since_with_extreme_offsets(users, client_for, household, since,
         assert [h["code"] for h in response.data["results"]] == [household.code]
     else:
         assert "out of range" in str(response.data["updated_since"])
+
+
+@pytest.mark.django_db
+class TestResidenceFollowsTheUnit:
+    """Urban in a ward, rural in a commune or special zone: the poverty line depends on it."""
+
+    def test_a_residence_that_contradicts_the_unit_is_refused_naming_the_units(self, users, client_for):
+        client = client_for(users["admin48"])
+        response = client.post(URL, new_household(area="20194", residence="rural", members=[]), format="json")
+        assert response.status_code == 400
+        assert response.data["residence"] == ["Phường Hải Châu is urban: its households are urban."]
+        response = client.post(URL, new_household(area="2064101", residence="urban", members=[]), format="json")
+        assert "Thôn 1 is rural" in response.data["residence"][0]
+        assert not Household.objects.exists()
+
+    def test_it_defaults_to_the_units(self, users, client_for):
+        client = client_for(users["admin48"])
+        assert client.post(URL, new_household(area="20194", members=[]), format="json").data["residence"] == "urban"
+        assert client.post(URL, new_household(area="20194", residence="urban", members=[]),
+                           format="json").status_code == 201
+
+    def test_a_change_that_contradicts_the_unit_is_refused(self, users, client_for, household):
+        response = client_for(users["officer"]).patch(f"{URL}{household.pk}/", {"residence": "urban"}, format="json")
+        assert response.status_code == 400 and "rural" in response.data["residence"][0]
+        household.refresh_from_db()
+        assert household.residence == "rural"
+
+    def test_a_household_that_moves_takes_its_new_units_residence(self, users, client_for, household):
+        client = client_for(users["admin48"])
+        response = client.patch(f"{URL}{household.pk}/", {"area": "20194"}, format="json")
+        assert response.status_code == 200 and response.data["residence"] == "urban"
+        response = client.patch(f"{URL}{household.pk}/", {"area": "20641", "residence": "urban"}, format="json")
+        assert response.status_code == 400 and "residence" in response.data

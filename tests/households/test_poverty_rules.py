@@ -116,10 +116,30 @@ def test_every_transition(earlier, current, expected):
     assert transition_for(earlier, current) == expected
 
 
+OLD, NEW = "VN-2022-2025", "VN-2027-2030"
+# A household's chain of approved reviews as (class, standard), and the transitions it gets.
+ACROSS_STANDARDS = [
+    ([(P, OLD), (N, NEW)], ["first_review", "new_standard"]),
+    ([(N, OLD), (P, NEW)], ["first_review", "new_standard"]),
+    ([(P, OLD), (P, NEW), (N, NEW)], ["first_review", "new_standard", "escaped_to_near_poor"]),
+    ([(P, OLD), (N, OLD), (P, NEW), (X, NEW), (P, NEW)],
+     ["first_review", "escaped_to_near_poor", "new_standard", "escaped_above_near_poor", "relapsed_poor"]),
+    # Poverty under the old standard is another baseline's: no relapse under the new one.
+    ([(P, OLD), (X, NEW), (P, NEW)], ["first_review", "new_standard", "newly_poor"]),
+    ([(X, NEW)], ["first_review"]),
+]
+
+
+@pytest.mark.parametrize(("chain", "expected"), ACROSS_STANDARDS)
+def test_a_new_standard_is_a_new_baseline(chain, expected):
+    assert transitions_for([c for c, _s in chain], [s for _c, s in chain]) == expected
+
+
 def test_every_transition_code_is_covered():
     from households.models import Transition
 
-    assert {t[2] for t in TRANSITIONS} == set(Transition.values)
+    covered = {t[2] for t in TRANSITIONS} | {t for _chain, found in ACROSS_STANDARDS for t in found}
+    assert covered == set(Transition.values)
 
 
 RANK = {P: 0, N: 1, A: 2, X: 2}
