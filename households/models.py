@@ -82,6 +82,60 @@ class Area(models.Model):
         return f"{self.code} {self.name}"
 
 
+class FormerUnitQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        # National reference data, like the poverty standards: every signed-in user reads it.
+        return self if (user and user.is_authenticated) else self.none()
+
+
+class FormerUnit(models.Model):
+    """An administrative unit as it stood on 30 June 2025, before districts were abolished and
+    communes merged (Resolution 202/2025/QH15; Decision 124/2004/QĐ-TTg codes). Kept so that
+    records made before the reorganisation stay reportable under the units they were made in.
+    Codes are a space of their own: today's units often reuse an old code for a larger place."""
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("province (before July 2025)")
+        DISTRICT = "district", _("district (before July 2025)")
+        COMMUNE = "commune", _("commune, ward or town (before July 2025)")
+
+    code = models.CharField(_("code"), max_length=16, unique=True)  # 2, 3 or 5 digits by level
+    name = models.CharField(_("name"), max_length=128)
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    parent = models.ForeignKey("self", verbose_name=_("parent"), on_delete=models.PROTECT, null=True,
+                               blank=True, related_name="children")
+    # `49/509/20641/`, as Area.path: a former district's households are one prefix match away.
+    path = models.CharField(_("path"), max_length=64, unique=True, editable=False)
+    search_text = models.CharField(max_length=128, editable=False, blank=True)  # the name, folded
+    history = HistoricalRecords(excluded_fields=["search_text"])
+
+    objects = FormerUnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("former administrative unit")
+        verbose_name_plural = _("former administrative units")
+        indexes = [models.Index(fields=["level"], name="former_unit_level_idx")]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class FormerUnitSuccessor(models.Model):
+    """A unit of today that (part of) a former unit's territory went into: one for most
+    communes, several for a commune that was split. Code and name as the dataset gives them, so
+    the mapping holds whether or not that unit is loaded here."""
+
+    former_unit = models.ForeignKey(FormerUnit, on_delete=models.CASCADE, related_name="successors")
+    code = models.CharField(_("code"), max_length=16)
+    name = models.CharField(_("name"), max_length=128)
+
+    class Meta:
+        verbose_name = _("successor")
+        verbose_name_plural = _("successors")
+        constraints = [models.UniqueConstraint(fields=["former_unit", "code"], name="former_successor_once")]
+        indexes = [models.Index(fields=["code"], name="former_successor_code_idx")]
+
+
 class PovertyClass(models.TextChoices):
     POOR = "poor", _("poor")
     NEAR_POOR = "near_poor", _("near-poor")
@@ -134,6 +188,11 @@ class Household(models.Model):
         Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="households"
     )
     address = models.CharField(_("address"), max_length=255, blank=True)
+    # Where the household was registered before July 2025, for reports by the former units.
+    former_commune = models.ForeignKey(
+        FormerUnit, verbose_name=_("former commune"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="households", limit_choices_to={"level": "commune"},
+    )
     residence = models.CharField(_("residence"), max_length=8, choices=Residence.choices)
     ethnic_minority = models.BooleanField(_("ethnic minority"), default=False)
     merit_family = models.BooleanField(_("merit family"), default=False)
@@ -508,6 +567,8 @@ class HouseholdYear(models.Model):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
     year = models.PositiveSmallIntegerField()
     path = models.CharField(max_length=128, db_index=True)
+    # The household's former commune's path (FormerUnit.path), "" if none: reports by former unit.
+    former_path = models.CharField(max_length=64, db_index=True, blank=True, default="")
     residence = models.CharField(max_length=8)
     ethnic_minority = models.BooleanField()
     poverty_class = models.CharField(max_length=16)

@@ -10,6 +10,7 @@ from households.models import (
     UNCLASSIFIED,
     Area,
     AreaTally,
+    FormerUnit,
     HouseholdYear,
     Indicator,
     PovertyClass,
@@ -25,9 +26,15 @@ def _depth(area: Area | None) -> int:
     return 0 if area is None else area.path.count("/")
 
 
-def area_counts(area: Area | None, years=None) -> Counter:
-    """(year, residence, ethnic_minority, measure, code) → households, for the area."""
+def area_counts(area: Area | None, years=None, former: FormerUnit | None = None) -> Counter:
+    """(year, residence, ethnic_minority, measure, code) → households, for the area; with
+    `former`, for the households of the area whose former commune lies in that former unit,
+    counted from their yearly rows."""
     depth = _depth(area)
+    if former is not None:
+        facts = facts_in(area.path if area else "", former_path=former.path)
+        counts = tally(facts, key=lambda f: None, last_year=years_kept()[-1])
+        return Counter({key[1:]: n for key, n in counts.items() if years is None or key[1] in years})
     if depth <= 2:
         rows = AreaTally.objects.filter(depth=1) if depth == 0 else AreaTally.objects.filter(path=area.path)
         if years is not None:
@@ -62,9 +69,17 @@ def _summed(counts: Counter, year: int, measure: str) -> Counter:
     return found
 
 
-def poverty_report(*, area: Area | None, year: int, children: bool = False) -> dict:
-    counts = area_counts(area, years=[year - 1, year])
-    report = {"area": area.code if area else None, "name": area.name if area else None, "year": year,
+def _about(area: Area | None, former: FormerUnit | None) -> dict:
+    if former is not None:
+        return {"area": None, "former_area": former.code, "name": former.name}
+    return {"area": area.code if area else None, "former_area": None, "name": area.name if area else None}
+
+
+def poverty_report(*, area: Area | None, year: int, children: bool = False, former: FormerUnit | None = None) -> dict:
+    """The annual summary of `area` (None: the whole country) or, given `former`, of the
+    households of `area` registered before July 2025 in that former unit."""
+    counts = area_counts(area, years=[year - 1, year], former=former)
+    report = {**_about(area, former), "year": year,
               **_headline(_classes(counts, year)),
               "start_of_year": _classes(counts, year - 1)}
     transitions = _summed(counts, year, "transition")
@@ -82,8 +97,21 @@ def poverty_report(*, area: Area | None, year: int, children: bool = False) -> d
     report["deprivations"] = {code: deprived[code] for code in
                               sorted({*indicators.values_list("code", flat=True), *deprived})}
     if children:
-        report["children"] = _children(area, year)
+        report["children"] = _former_children(area, former, year) if former else _children(area, year)
     return report
+
+
+def _former_children(area: Area | None, former: FormerUnit, year: int) -> list[dict]:
+    depth = former.path.count("/")
+    rows = (HouseholdYear.objects.filter(year=year, path__startswith=area.path if area else "",
+                                         former_path__startswith=former.path)
+            .exclude(former_path=former.path).values_list("former_path", "poverty_class").annotate(n=Count("id")))
+    by_child: dict = {}
+    for path, code, n in rows:
+        by_child.setdefault(prefix(path, depth + 1), Counter())[code] += n
+    return [{"area": unit.code, "name": unit.name,
+             **_headline({code: by_child.get(unit.path, Counter())[code] for code in CLASSES})}
+            for unit in former.children.order_by("code")]
 
 
 def _children(area: Area | None, year: int) -> list[dict]:
@@ -111,13 +139,12 @@ def latest_review_year(counts: Counter) -> int | None:
     return max(years, default=None)
 
 
-def sustainability_report(*, area: Area | None, exit_year: int) -> dict:
-    counts = area_counts(area, years=range(exit_year, years_kept()[-1] + 1))
+def sustainability_report(*, area: Area | None, exit_year: int, former: FormerUnit | None = None) -> dict:
+    counts = area_counts(area, years=range(exit_year, years_kept()[-1] + 1), former=former)
     latest = latest_review_year(counts) or exit_year
     escaped = _summed(counts, exit_year, "escaped")[""]
     observed, still_out = _summed(counts, exit_year, "observed"), _summed(counts, exit_year, "still_out")
     steps = [{"years_after": k, "observed": observed[str(k)], "still_out": still_out[str(k)],
               "share": percent(still_out[str(k)], observed[str(k)])}
              for k in range(1, latest - exit_year + 1)]
-    return {"area": area.code if area else None, "name": area.name if area else None, "exit_year": exit_year,
-            "escaped": escaped, "steps": steps}
+    return {**_about(area, former), "exit_year": exit_year, "escaped": escaped, "steps": steps}

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_update_with_history
 
 from households import tallies
-from households.models import Area, Household, Member, PovertyStandard, Residence, Review
+from households.models import Area, FormerUnit, Household, Member, PovertyStandard, Residence, Review
 from households.poverty import poverty_class_for, transitions_for
 from households.search import fold
 from povertycase.access import actor, covers, is_country_admin
@@ -192,6 +192,21 @@ def _residence_errors(area: Area, residence: str) -> dict:
     return {}
 
 
+def _former_commune_errors(former: FormerUnit | None, area: Area) -> dict:
+    """A household's former commune is one whose territory went into its commune today."""
+    if former is None:
+        return {}
+    if former.level != FormerUnit.Level.COMMUNE:
+        return {"former_commune": _("%(unit)s is a %(level)s; give a former commune.") % {
+            "unit": former.name, "level": former.get_level_display()}}
+    successors = dict(former.successors.values_list("code", "name"))
+    if _commune_of(area).code not in successors:
+        return {"former_commune": _("%(former)s went into %(successors)s, not %(commune)s.") % {
+            "former": former.name, "successors": ", ".join(f"{n} ({c})" for c, n in sorted(successors.items())),
+            "commune": _commune_of(area).name}}
+    return {}
+
+
 def _household_area_errors(area: Area, by) -> dict:
     if not covers(by, area.path):
         return {"area": _("No administrative unit with code %(code)s in your area.") % {"code": area.code}}
@@ -237,6 +252,7 @@ def household_create(
     no_working_capacity: bool = False,
     poverty_causes: Iterable[str] = (),
     support_needs: Iterable[str] = (),
+    former_commune: FormerUnit | None = None,
     members: Iterable[Mapping] = (),
 ) -> tuple[Household, bool]:
     """Creates a household with its members; returns (household, created). Sending the same
@@ -244,7 +260,8 @@ def household_create(
     if id is not None and (existing := household_get_replay(by=by, household_id=id)):
         return existing, False
     members = list(members)
-    errors = _household_area_errors(area, by) or _residence_errors(area, residence)
+    errors = _household_area_errors(area, by) or {**_residence_errors(area, residence),
+                                                  **_former_commune_errors(former_commune, area)}
     if code and Household.objects.filter(code=code).exists():
         errors["code"] = _("A household with this code already exists.")
     seen_ids: dict[str, int] = {}
@@ -281,6 +298,7 @@ def household_create(
         no_working_capacity=no_working_capacity,
         poverty_causes=list(poverty_causes),
         support_needs=list(support_needs),
+        former_commune=former_commune,
     )
     if id is not None:
         household.id = id
@@ -326,6 +344,7 @@ HOUSEHOLD_EDITABLE = (
     "no_working_capacity",
     "poverty_causes",
     "support_needs",
+    "former_commune",
 )
 
 
@@ -342,8 +361,10 @@ def household_update(
     area = changes.get("area", household.area)
     if "area" in changes and "residence" not in changes and area.residence:
         changes["residence"] = area.residence  # a household that moves takes its new unit's
-    errors = (_household_area_errors(area, by) if "area" in changes else {}) or _residence_errors(
-        area, changes.get("residence", ""))
+    errors = (_household_area_errors(area, by) if "area" in changes else {}) or {
+        **_residence_errors(area, changes.get("residence", "")),
+        **(_former_commune_errors(changes.get("former_commune", household.former_commune), area)
+           if {"area", "former_commune"} & set(changes) else {})}
     if errors:
         raise ValidationError(errors)
     for field, value in changes.items():
@@ -351,7 +372,7 @@ def household_update(
     household.version += 1
     _attribute(household, by)
     household.save()
-    if {"area", "residence", "ethnic_minority"} & set(changes):
+    if {"area", "residence", "ethnic_minority", "former_commune"} & set(changes):
         tallies.households_changed([household.pk])
     return household
 

@@ -53,7 +53,7 @@ def commune_path(path: str) -> str:
 
 
 def household_years(household: dict, reviews: list[dict], years: range) -> list[dict]:
-    """`household`: id, path, residence, ethnic_minority, archived_on. `reviews`: its approved
+    """`household`: id, path, former_path, residence, ethnic_minority, archived_on. `reviews`: its approved
     reviews in the order of the approval chain (year, date, approval)."""
     facts, current, index = [], None, 0
     for year in years:
@@ -68,6 +68,7 @@ def household_years(household: dict, reviews: list[dict], years: range) -> list[
             index += 1
         facts.append({
             "household_id": household["id"], "year": year, "path": household["path"],
+            "former_path": household["former_path"] or "",
             "residence": current["residence"] if current else household["residence"],
             "ethnic_minority": household["ethnic_minority"],
             "poverty_class": current["poverty_class"] if current else UNCLASSIFIED,
@@ -122,14 +123,19 @@ def _by_household(facts: Iterable) -> Iterator[list]:
         yield group
 
 
-def facts_in(path: str):
-    """The HouseholdYear rows of every household in the unit at `path` and below, grouped by
-    household, as `tally` wants them."""
-    return HouseholdYear.objects.filter(path__startswith=path).order_by("household_id", "year").values(*FACT_FIELDS)
+def facts_in(path: str, *, former_path: str | None = None):
+    """The HouseholdYear rows of every household in the unit at `path` and below (and, given
+    `former_path`, whose former commune lies in that former unit), grouped by household, as
+    `tally` wants them."""
+    rows = HouseholdYear.objects.filter(path__startswith=path)
+    if former_path is not None:
+        rows = rows.filter(former_path__startswith=former_path)
+    return rows.order_by("household_id", "year").values(*FACT_FIELDS)
 
 
 def _households(queryset):
-    return queryset.values("id", "residence", "ethnic_minority", "archived_on", path=F("area__path"))
+    return queryset.values("id", "residence", "ethnic_minority", "archived_on", path=F("area__path"),
+                           former_path=F("former_commune__path"))
 
 
 def _tally_rows(counts: Counter) -> list[dict]:

@@ -11,7 +11,7 @@ from statistics import median
 from dateutil.relativedelta import relativedelta
 from django.db.models import Max, Q, Sum
 
-from households.models import Area, AreaTally, Household, HouseholdYear, PovertyClass, Review
+from households.models import Area, AreaTally, FormerUnit, Household, HouseholdYear, PovertyClass, Review
 from households.tallies import prefix
 from povertycase.access import covers
 from povertycase.figures import percent
@@ -50,11 +50,14 @@ def _latest_review_years(programmes) -> dict:
     return dict(rows)
 
 
-def outcomes_for(programmes: list[Programme], *, user) -> dict:
+def outcomes_for(programmes: list[Programme], *, user, former: FormerUnit | None = None) -> dict:
     """programme id → its outcomes, counting the enrolments, deliveries and households of the
-    caller's area."""
+    caller's area (and, given a former unit, of the households registered in it before July
+    2025, the comparison group too)."""
     ids = [p.pk for p in programmes]
     enrollments = Enrollment.objects.visible_to(user).filter(programme_id__in=ids)
+    if former is not None:
+        enrollments = enrollments.filter(household__former_commune__path__startswith=former.path)
     statuses, households, completed = defaultdict(Counter), defaultdict(dict), {}
     for pk, programme_id, household_id, status, changed_on, year, poverty_class, income, standard in (
             enrollments.order_by("enrolled_on", "created_at").values_list(
@@ -65,7 +68,7 @@ def outcomes_for(programmes: list[Programme], *, user) -> dict:
         if status == Enrollment.Status.COMPLETED:
             completed[pk] = (programme_id, changed_on)
     chains = _chains({h for found in households.values() for h in found})
-    spent = dict(Delivery.objects.visible_to(user).filter(programme_id__in=ids).counted()
+    spent = dict(Delivery.objects.visible_to(user).filter(enrollment__in=enrollments).counted()
                  .values_list("programme_id").annotate(total=Sum("value")))
     latest_years = _latest_review_years(programmes)
     exits = {p.pk: {h: _exit(chains[h], base[0], base[3]) for h, base in households[p.pk].items() if base[1] == POOR}
@@ -76,7 +79,7 @@ def outcomes_for(programmes: list[Programme], *, user) -> dict:
     latest_incomes = _latest_incomes(enrollments, chains)
     work = _work(completed)
     comparisons = _comparisons(programmes, user, {pk: {households[pk][h][0] for h in found}
-                                                  for pk, found in exits.items()})
+                                                  for pk, found in exits.items()}, former)
     report = {}
     for programme in programmes:
         pk, found = programme.pk, households[programme.pk]
@@ -170,7 +173,7 @@ def _work(completed: dict) -> dict:
                                               for pk, (n, working, certificates) in counted.items()})
 
 
-def _comparisons(programmes, user, baseline_years: dict) -> dict:
+def _comparisons(programmes, user, baseline_years: dict, former: FormerUnit | None = None) -> dict:
     """Per programme: households of its area (and the caller's) poor at the end of one of its
     baseline years, never enrolled in a programme of its kind, escaping by the same rule."""
     empty = {"households": 0, "escaped": 0, "exit_rate": None}
@@ -183,6 +186,8 @@ def _comparisons(programmes, user, baseline_years: dict) -> dict:
         areas |= Q(path__startswith=path)
     pool = HouseholdYear.objects.filter(areas, year__in=years, poverty_class=POOR,
                                         household__in=Household.objects.visible_to(user))
+    if former is not None:
+        pool = pool.filter(former_path__startswith=former.path)
     poor_years = defaultdict(list)
     # Households by every unit they sit in, so each programme looks only at its own area's.
     in_unit = defaultdict(set)
@@ -239,13 +244,18 @@ HEADLINE = ("programme", "code", "name", "kind", "area", "status", "enrolled", "
             "budget", "spent", "cost_per_exit", "exit_rate_difference")
 
 
-def programmes_summary(*, area: Area | None, user) -> list[dict]:
-    """The headline figures of every programme run in `area` (or anywhere the caller sees)."""
+def programmes_summary(*, area: Area | None, user, former: FormerUnit | None = None) -> list[dict]:
+    """The headline figures of every programme run in `area` (or anywhere the caller sees); given
+    a former unit, of every programme that enrolled households registered in it before July
+    2025, counting those households only."""
     programmes = Programme.objects.visible_to(user).select_related("area").order_by("code")
-    if area is not None:
+    if former is not None:
+        programmes = programmes.filter(pk__in=Enrollment.objects.visible_to(user).filter(
+            household__former_commune__path__startswith=former.path).values("programme_id"))
+    elif area is not None:
         programmes = programmes.filter(area__path__startswith=area.path)
     programmes = list(programmes)
-    outcomes = outcomes_for(programmes, user=user)
+    outcomes = outcomes_for(programmes, user=user, former=former)
     return [{**{k: outcomes[p.pk][k] for k in HEADLINE},
              "sustained_exit_rate_1y": outcomes[p.pk]["sustained_exit_rate"].get("1"),
              "comparison_exit_rate": outcomes[p.pk]["comparison"]["exit_rate"]} for p in programmes]

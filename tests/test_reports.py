@@ -156,7 +156,7 @@ def test_sustainability(areas, users, client_for):
     assert province["escaped"] == 3
     assert [(s["observed"], s["still_out"], s["share"]) for s in province["steps"]] == [(2, 2, 100.0), (2, 1, 50.0)]
     assert admin.get(SUSTAINABILITY, {"area": "48", "exit_year": 2025}).data == {
-        "area": "48", "name": "Thành phố Đà Nẵng", "exit_year": 2025, "escaped": 0, "steps": []}
+        "area": "48", "former_area": None, "name": "Thành phố Đà Nẵng", "exit_year": 2025, "escaped": 0, "steps": []}
     assert admin.get(SUSTAINABILITY, {"area": "48"}).status_code == 400
 
 

@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from households.models import (
     AccessLogEntry,
     Area,
+    FormerUnit,
     Household,
     Member,
     PovertyClass,
@@ -43,6 +44,25 @@ class AreaFilter(FilterSet):
     class Meta:
         model = Area
         fields = ["level", "parent"]
+
+
+class FormerUnitFilter(FilterSet):
+    level = django_filters.ChoiceFilter(choices=FormerUnit.Level.choices)
+    parent = text_filter(field_name="parent__code", max_length=16, pattern=AREA_CODE,
+                         help_text=_("Code of the former unit above."))
+    search = text_filter(method="filter_search", max_length=100, help_text=_(
+        "Words to find in the name, blind to case and Vietnamese diacritics: `que son` finds `Huyện Quế Sơn`."))
+    successor = text_filter(field_name="successors__code", max_length=16, pattern=AREA_CODE, help_text=_(
+        "Code of a unit of today: the former units whose territory went (in part) into it."))
+
+    class Meta:
+        model = FormerUnit
+        fields = ["level", "parent", "search", "successor"]
+
+    def filter_search(self, queryset, name, value):
+        for term in search_terms(value):
+            queryset = queryset.filter(search_text__contains=term)
+        return queryset
 
 
 class HouseholdFilter(FilterSet):

@@ -3,7 +3,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from households import reports
-from households.api.serializers import AreaCodeField
+from households.api.serializers import AreaCodeField, FormerUnitCodeField
 from households.models import UNCLASSIFIED, PovertyClass, Transition
 from households.tallies import years_kept
 from povertycase.access import is_country_admin
@@ -43,12 +43,17 @@ class HeadlineSerializer(serializers.Serializer):
 
 
 class ChildHeadlineSerializer(HeadlineSerializer):
-    area = serializers.CharField(help_text=_("Code of the unit directly below."))
+    area = serializers.CharField(help_text=_("Code of the unit directly below (a former unit's, by former_area)."))
     name = serializers.CharField()
 
 
+REPORTED_AREA = _("The unit reported on; null for the whole country, or when the report is by former_area.")
+REPORTED_FORMER_AREA = _("The former unit (before July 2025) reported on, or null.")
+
+
 class PovertyReportSerializer(HeadlineSerializer):
-    area = serializers.CharField(allow_null=True, help_text=_("The unit reported on; null for the whole country."))
+    area = serializers.CharField(allow_null=True, help_text=REPORTED_AREA)
+    former_area = serializers.CharField(allow_null=True, help_text=REPORTED_FORMER_AREA)
     name = serializers.CharField(allow_null=True)
     year = serializers.IntegerField()
     start_of_year = ClassCountsSerializer(help_text=_("The classes at the end of the year before."))
@@ -64,7 +69,8 @@ class PovertyReportSerializer(HeadlineSerializer):
         "Indicator code → poor households at the end of the year deprived on it (the indicators of the "
         "standard in force for the year, zero included)."))
     children = ChildHeadlineSerializer(many=True, required=False, help_text=_(
-        "With group_by=child: one row per unit directly below the area (provinces for the country)."))
+        "With group_by=child: one row per unit directly below the area (provinces for the country; the former "
+        "units directly below a former_area)."))
 
 
 class StepSerializer(serializers.Serializer):
@@ -76,7 +82,8 @@ class StepSerializer(serializers.Serializer):
 
 
 class SustainabilityReportSerializer(serializers.Serializer):
-    area = serializers.CharField(allow_null=True, help_text=_("The unit reported on; null for the whole country."))
+    area = serializers.CharField(allow_null=True, help_text=REPORTED_AREA)
+    former_area = serializers.CharField(allow_null=True, help_text=REPORTED_FORMER_AREA)
     name = serializers.CharField(allow_null=True)
     exit_year = serializers.IntegerField()
     escaped = serializers.IntegerField(help_text=_(
@@ -91,10 +98,17 @@ class SustainabilityReportSerializer(serializers.Serializer):
 class AreaQuerySerializer(serializers.Serializer):
     area = AreaCodeField(required=False, help_text=_(
         "Code of a unit in your area (default: your area; the whole country for a user without one)."))
+    former_area = FormerUnitCodeField(required=False, help_text=_(
+        "Instead of `area`: code of a province, district or commune as they stood before July 2025 "
+        "(`/former-units/`). The figures are those of the households of your area whose former commune lies "
+        "in it."))
 
     def validate(self, data):
         user = self.context["request"].user
-        data.setdefault("area", user.area)
+        if "area" in data and "former_area" in data:
+            raise serializers.ValidationError({"former_area": _("Give area or former_area, not both.")})
+        data.setdefault("area", user.area)  # with former_area: the scope, your area
+        data.setdefault("former_area", None)
         if data["area"] is None and not is_country_admin(user):
             raise serializers.ValidationError({"area": _("Choose an area: your account has none.")})
         return data
@@ -139,7 +153,7 @@ class PovertyReportView(ReportView):
         query = PovertyQuerySerializer(data=request.query_params, context={"request": request})
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        return self.answer(reports.poverty_report(area=data["area"], year=data["year"],
+        return self.answer(reports.poverty_report(area=data["area"], year=data["year"], former=data["former_area"],
                                                   children=data.get("group_by") == "child"))
 
 
@@ -154,4 +168,5 @@ class SustainabilityReportView(ReportView):
         query = SustainabilityQuerySerializer(data=request.query_params, context={"request": request})
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        return self.answer(reports.sustainability_report(area=data["area"], exit_year=data["exit_year"]))
+        return self.answer(reports.sustainability_report(area=data["area"], exit_year=data["exit_year"],
+                                                         former=data["former_area"]))

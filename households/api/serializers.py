@@ -5,6 +5,7 @@ from rest_framework import serializers
 from households.models import (
     AccessLogEntry,
     Area,
+    FormerUnit,
     Household,
     Indicator,
     Member,
@@ -34,6 +35,29 @@ from povertycase.fields import (
 class AreaCodeField(ScopedSlugRelatedField):
     def __init__(self, **kwargs):
         super().__init__(Area, slug_field="code", max_length=16, **kwargs)
+
+
+class FormerUnitCodeField(ScopedSlugRelatedField):
+    def __init__(self, **kwargs):
+        super().__init__(FormerUnit, slug_field="code", max_length=16, **kwargs)
+
+
+class SuccessorSerializer(serializers.Serializer):
+    code = CharField(help_text=_("Code of today's unit (since 1 July 2025)."))
+    name = CharField()
+
+
+class FormerUnitSerializer(ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True,
+                                          help_text=_("Code of the former unit above."))
+    successors = SuccessorSerializer(many=True, read_only=True, help_text=_(
+        "The units of today its territory went into: one, or several for a commune that was split. For a "
+        "province or district, empty (see its communes), but for the island districts that had none."))
+
+    class Meta:
+        model = FormerUnit
+        fields = ["code", "name", "level", "parent", "successors"]
+        read_only_fields = fields
 
 
 class AreaSerializer(ModelSerializer):
@@ -160,6 +184,10 @@ class HouseholdSerializer(ModelSerializer):
         help_text=_("Unique register code; generated as `<commune code>-NNNNNN` when not given."),
     )
     area = AreaCodeField(help_text=_("Code of the commune or village the household lives in."))
+    former_commune = FormerUnitCodeField(required=False, allow_null=True, help_text=_(
+        "Code of the commune the household was registered in before July 2025 (a former unit, "
+        "`/former-units/`): one whose territory went into the household's commune. Reports by former unit "
+        "(`former_area`) count the household there."))
     address = CharField(max_length=255, required=False, allow_blank=True)
     residence = serializers.ChoiceField(
         choices=Residence.choices,

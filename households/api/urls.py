@@ -11,6 +11,7 @@ from households.api.reports import PovertyReportView, SustainabilityReportView
 from households.api.views import (
     AccessLogViewSet,
     AreaViewSet,
+    FormerUnitViewSet,
     HouseholdViewSet,
     MemberViewSet,
     PovertyStandardViewSet,
@@ -19,6 +20,7 @@ from households.api.views import (
 
 router = SimpleRouter()
 router.register("areas", AreaViewSet, basename="area")
+router.register("former-units", FormerUnitViewSet, basename="former-unit")
 router.register("households", HouseholdViewSet, basename="household")
 router.register("members", MemberViewSet, basename="member")
 router.register("poverty-standards", PovertyStandardViewSet, basename="poverty-standard")

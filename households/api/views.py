@@ -10,12 +10,22 @@ from households.api import serializers as s
 from households.api.filters import (
     AccessLogFilter,
     AreaFilter,
+    FormerUnitFilter,
     HouseholdFilter,
     MemberFilter,
     ReviewFilter,
 )
 from households.history import household_history
-from households.models import AccessLogEntry, Area, Household, Member, PovertyStandard, Review
+from households.models import (
+    AccessLogEntry,
+    Area,
+    FormerUnit,
+    FormerUnitSuccessor,
+    Household,
+    Member,
+    PovertyStandard,
+    Review,
+)
 from povertycase.etags import (
     IF_MATCH,
     IF_NONE_MATCH,
@@ -56,6 +66,27 @@ class AreaViewSet(ListCreatePatchViewSet):
         )
 
 
+class FormerUnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The provinces, districts and communes as they stood on 30 June 2025, before the
+    reorganisation, each commune with the units of today its territory went into. Reference
+    data for every signed-in user; loaded by `manage.py load_official_areas`."""
+
+    serializer_class = s.FormerUnitSerializer
+    filterset_class = FormerUnitFilter
+    lookup_field = "code"
+    lookup_value_regex = "[0-9A-Za-z_-]{1,16}"
+    cursor_ordering = "code"
+
+    def get_queryset(self):
+        return (FormerUnit.objects.visible_to(self.request.user).select_related("parent")
+                .prefetch_related(Prefetch("successors", queryset=FormerUnitSuccessor.objects.order_by("code"))))
+
+    def filter_queryset(self, queryset):
+        # A successor filter joins the successors: one row per unit all the same.
+        queryset = super().filter_queryset(queryset)
+        return queryset.distinct() if "successor" in self.request.query_params else queryset
+
+
 @extend_schema_view(
     retrieve=extend_schema(parameters=[IF_NONE_MATCH]),
 )
@@ -78,7 +109,7 @@ class HouseholdViewSet(
         members = Member.objects.order_by("created_at", "id")
         return (
             Household.objects.visible_to(self.request.user)
-            .select_related("area")
+            .select_related("area", "former_commune")
             .prefetch_related(Prefetch("members", queryset=members))
         )
 

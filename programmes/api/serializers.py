@@ -319,5 +319,8 @@ class ProgrammeSummaryRowSerializer(OutcomeHeadlineSerializer):
 
 
 class ProgrammesReportSerializer(serializers.Serializer):
-    area = serializers.CharField(allow_null=True)
+    area = serializers.CharField(allow_null=True, help_text=_(
+        "The unit whose programmes are ranked; null for the whole country or by former_area."))
+    former_area = serializers.CharField(allow_null=True, help_text=_(
+        "The former unit (before July 2025) whose households the figures count, or null."))
     programmes = ProgrammeSummaryRowSerializer(many=True, help_text=_("One row per programme, by code."))

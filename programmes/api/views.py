@@ -248,9 +248,12 @@ class ProgrammesReportView(ReportView):
     @extend_schema(operation_id="reports_programmes", parameters=[AreaQuerySerializer, REPORT_FORMAT],
                    responses=report_responses(s.ProgrammesReportSerializer))
     def get(self, request):
-        """The headline outcomes of every programme run in the area, one row each, to rank them."""
+        """The headline outcomes of every programme run in the area, one row each, to rank them. By
+        former_area: every programme that enrolled households registered in that former unit
+        before July 2025, its figures counting those households only."""
         query = AreaQuerySerializer(data=request.query_params, context={"request": request})
         query.is_valid(raise_exception=True)
-        area = query.validated_data["area"]
-        return self.answer({"area": area.code if area else None,
-                            "programmes": programmes_summary(area=area, user=request.user)})
+        area, former = query.validated_data["area"], query.validated_data["former_area"]
+        return self.answer({"area": None if former else (area.code if area else None),
+                            "former_area": former.code if former else None,
+                            "programmes": programmes_summary(area=area, user=request.user, former=former)})

@@ -9,8 +9,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from households import services
-from households.area_loading import areas_load, official_area_rows
-from households.models import Area, Member
+from households.area_loading import areas_load, former_unit_rows, former_units_load, official_area_rows
+from households.models import Area, FormerUnit, Member
 from povertycase.access import SYSTEM
 from povertycase.accounts.models import User
 from povertycase.accounts.services import user_create
@@ -76,6 +76,11 @@ class Command(BaseCommand):
             for code in QUE_SON_COMMUNES for n in range(1, VILLAGES_PER_COMMUNE + 1)
         ]
         areas_load(village_rows, by=SYSTEM)
+        # Quế Sơn district's 18 communes of before July 2025 (and the rest of old Quảng Nam):
+        # each demo household is given the former commune it was registered in.
+        former_units_load(former_unit_rows("48"), by=SYSTEM)
+        formers = {code: list(FormerUnit.objects.filter(level="commune", successors__code=code).order_by("code"))
+                   for code in QUE_SON_COMMUNES}
 
         rng = random.Random(2025)
         created = 0
@@ -83,7 +88,9 @@ class Command(BaseCommand):
             village = Area.objects.get(code=row["code"])
             for n in range(1, HOUSEHOLDS_PER_VILLAGE + 1):
                 key = f"{village.code}-{n}"
-                _, was_created = services.household_create(
+                candidates = formers[village.parent.code]
+                former = candidates[(int(village.code[-2:]) * HOUSEHOLDS_PER_VILLAGE + n) % len(candidates)]
+                household, was_created = services.household_create(
                     by=SYSTEM,
                     id=uuid.uuid5(DEMO_NAMESPACE, f"household:{key}"),
                     code=f"{village.code}-{n:03d}",
@@ -95,8 +102,11 @@ class Command(BaseCommand):
                                                "illness_or_accident"], k=rng.randint(0, 2)),
                     support_needs=rng.sample(["production", "credit", "health", "housing"], k=rng.randint(0, 2)),
                     members=_members(rng),
+                    former_commune=former,
                 )
                 created += was_created
+                if household.former_commune_id is None:  # a demo loaded before former units were
+                    services.household_update(household=household, by=SYSTEM, changes={"former_commune": former})
 
         for username, role, area_code in DEMO_USERS:
             if not User.objects.filter(username=username).exists():
