@@ -37,6 +37,8 @@ class AreaCodeField(ScopedSlugRelatedField):
         super().__init__(Area, slug_field="code", max_length=16, **kwargs)
 
 
+@extend_schema_field({"type": "string", "maxLength": 16, "pattern": "^[0-9]{2,5}$",
+                      "description": "Code of an administrative unit as it stood before July 2025."})
 class FormerUnitCodeField(ScopedSlugRelatedField):
     def __init__(self, **kwargs):
         super().__init__(FormerUnit, slug_field="code", max_length=16, **kwargs)
