@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install run test schema migrate demo bench prod-check clean
+.PHONY: install run test lint-schema schema migrate demo bench prod-check clean
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -38,6 +38,20 @@ run: demo
 test: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
+	$(MAKE) --no-print-directory lint-schema
+
+# The OpenAPI schema through Redocly's and Spectral's rules (redocly.yaml, .spectral.yaml), with
+# the versions pinned here. They run on Node.js: without npx the check is skipped, saying so.
+REDOCLY := @redocly/cli@2.77.0
+SPECTRAL := @stoplight/spectral-cli@6.16.3
+lint-schema: $(VENV)/.installed
+	@if ! command -v npx >/dev/null 2>&1; then \
+		echo "lint-schema: SKIPPED, npx (Node.js) is not installed: Redocly and Spectral did not check the schema."; \
+		exit 0; fi; \
+	schema=$$(mktemp --suffix=.yaml); trap 'rm -f "$$schema"' EXIT; \
+	DEBUG=true $(PY) manage.py spectacular --validate --fail-on-warn --file "$$schema" && \
+	npx --yes $(REDOCLY) lint --config redocly.yaml "$$schema" && \
+	npx --yes $(SPECTRAL) lint --ruleset .spectral.yaml --fail-severity=warn "$$schema"
 
 schema: install .env
 	$(PY) manage.py spectacular --validate --fail-on-warn --file schema.yaml

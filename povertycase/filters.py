@@ -9,6 +9,7 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
 
 TRUE_VALUES = {"true", "1"}
 FALSE_VALUES = {"false", "0"}
@@ -48,6 +49,20 @@ def text_filter(*, max_length: int, pattern: str = NO_NUL, **kwargs) -> django_f
     )
 
 
+BLANK = _("Leave this parameter out, or give it a value.")
+
+
+class QuerySerializer(serializers.Serializer):
+    """Query parameters read by a serializer rather than a FilterSet refuse a blank value the
+    same way: `?on=` is refused, not read as "today"."""
+
+    def to_internal_value(self, data):
+        blank = {name: [BLANK] for name in self.fields if data.get(name) == ""}
+        if blank:
+            raise serializers.ValidationError(blank)
+        return super().to_internal_value(data)
+
+
 class FilterSet(django_filters.FilterSet):
     """A parameter given with no value is refused rather than ignored: `?updated_since=` is
     more likely a client's bug than a wish for everything."""
@@ -56,7 +71,7 @@ class FilterSet(django_filters.FilterSet):
         valid = super().is_valid()
         blank = [name for name in self.filters if name in self.data and self.data.get(name) == ""]
         for name in blank:
-            self.form.add_error(name, _("Leave this parameter out, or give it a value."))
+            self.form.add_error(name, BLANK)
         return valid and not blank
 
 

@@ -29,9 +29,23 @@ class CursorPage(CursorPagination):
             )
         return int(raw)
 
+    def get_paginated_response_schema(self, schema):
+        page = super().get_paginated_response_schema(schema)
+        for name in ("next", "previous"):
+            page["properties"][name].update(
+                example="https://povertycase.example.vn/api/v1/households/?cursor=cD0yMDI1LTAxLTAx&page_size=50",
+                description=str(_("The URL of the %(name)s page, null at the end: its `cursor` query parameter "
+                                  "(and the other parameters of this request) ask for it.") % {"name": name}))
+        page["required"] = ["next", "previous", "results"]
+        return page
+
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
+            if parameter["name"] == self.cursor_query_param:
+                parameter["description"] = str(_(
+                    "Which page: the `cursor` of the `next` or `previous` URL of the page before. Leave it out "
+                    "for the first page."))
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"].update(minimum=1, maximum=self.max_page_size)
                 parameter["description"] = str(

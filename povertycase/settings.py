@@ -185,6 +185,14 @@ SPECTACULAR_SETTINGS = {
         "`POST /api/v1/auth/token/`; a token lasts a working day and ends at logout."
     ),
     "VERSION": "1.0.0",
+    "CONTACT": {"name": "povertycase"},
+    # Where clients reach the API; a generated client takes its own base URL all the same.
+    "SERVERS": [{"url": env.str("PUBLIC_URL", default="http://127.0.0.1:8000"),
+                 "description": "This installation (PUBLIC_URL)"}],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "povertycase.schema.postprocess",
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -11,12 +11,13 @@ from rest_framework.routers import SimpleRouter
 from povertycase.accounts.api.views import LogoutView as ApiLogoutView
 from povertycase.accounts.api.views import MeView, TokenView, UserViewSet
 from povertycase.accounts.throttle import throttled_login
-from povertycase.views import HealthView
+from povertycase.views import HealthView, RootView
 
 accounts = SimpleRouter()
 accounts.register("users", UserViewSet, basename="user")
 
 api_v1 = [
+    path("", RootView.as_view(), name="api-root"),
     path("health/", HealthView.as_view(), name="health"),
     path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("auth/logout/", ApiLogoutView.as_view(), name="auth-logout"),

@@ -1,5 +1,6 @@
 from django.db import connection
 from django.http import JsonResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -30,3 +31,36 @@ class HealthView(APIView):
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         return Response({"status": "ok"})
+
+
+# The resources a client starts from, by the URL names of their lists.
+RESOURCES = ["area-list", "former-unit-list", "household-list", "member-list", "poverty-standard-list",
+             "review-list", "programme-list", "enrollment-list", "delivery-list", "follow-up-list",
+             "case-note-list", "user-list", "access-log-list", "import-households", "import-reviews",
+             "report-poverty", "report-sustainability", "report-programmes", "auth-token", "auth-me"]
+
+
+class RootView(APIView):
+    """Where a client finds its way in: every resource of the API, the OpenAPI schema (the
+    contract) and the docs. No credentials needed."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: inline_serializer("ApiRoot", {
+        "resources": serializers.DictField(child=serializers.URLField(), help_text=_(
+            "Resource name → the URL of its list (or of the operation, for reports, imports and login).")),
+        "schema": serializers.URLField(help_text=_("The OpenAPI schema: the contract.")),
+        "docs": serializers.URLField(help_text=_("Swagger UI.")),
+        "redoc": serializers.URLField(help_text=_("ReDoc.")),
+    })})
+    def get(self, request):
+        resources = {}
+        for name in RESOURCES:
+            url = reverse(name)
+            resources[url.removeprefix("/api/v1/").strip("/").replace("/", "-")] = request.build_absolute_uri(url)
+        return Response({
+            "resources": resources,
+            "schema": request.build_absolute_uri(reverse("schema")),
+            "docs": request.build_absolute_uri(reverse("swagger-ui")),
+            "redoc": request.build_absolute_uri(reverse("redoc")),
+        })

@@ -7,7 +7,9 @@ from households.api.serializers import AreaCodeField, FormerUnitCodeField
 from households.models import UNCLASSIFIED, PovertyClass, Transition
 from households.tallies import years_kept
 from povertycase.access import is_country_admin
+from povertycase.filters import QuerySerializer
 from povertycase.reporting import REPORT_FORMAT, ReportView, report_responses
+from povertycase.schema import OPTIONAL_IN_RESPONSE
 
 RATE = _("Percentage 0–100 with 2 decimals; null when the denominator is 0.")
 
@@ -68,7 +70,7 @@ class PovertyReportSerializer(HeadlineSerializer):
     deprivations = serializers.DictField(child=serializers.IntegerField(), help_text=_(
         "Indicator code → poor households at the end of the year deprived on it (the indicators of the "
         "standard in force for the year, zero included)."))
-    children = ChildHeadlineSerializer(many=True, required=False, help_text=_(
+    children = ChildHeadlineSerializer(many=True, required=False, style={OPTIONAL_IN_RESPONSE: True}, help_text=_(
         "With group_by=child: one row per unit directly below the area (provinces for the country; the former "
         "units directly below a former_area)."))
 
@@ -95,7 +97,7 @@ class SustainabilityReportSerializer(serializers.Serializer):
         "review under a new standard on, its class says where the lines are, not whether the escape lasted."))
 
 
-class AreaQuerySerializer(serializers.Serializer):
+class AreaQuerySerializer(QuerySerializer):
     area = AreaCodeField(required=False, help_text=_(
         "Code of a unit in your area (default: your area; the whole country for a user without one)."))
     former_area = FormerUnitCodeField(required=False, help_text=_(

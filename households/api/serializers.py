@@ -86,6 +86,8 @@ class AreaUpdateSerializer(AreaSerializer):
 class UniqueListField(serializers.ListField):
     """A list in which each value may appear once."""
 
+    unique_items = True  # said in the schema (povertycase.schema)
+
     def to_internal_value(self, data):
         values = super().to_internal_value(data)
         if len(set(values)) != len(values):
@@ -242,9 +244,10 @@ class ChangeHeadSerializer(serializers.Serializer):
 
 class FieldChangeSerializer(serializers.Serializer):
     field = CharField()
-    old = serializers.JSONField(allow_null=True)
-    new = serializers.JSONField(allow_null=True, help_text=_(
-        "A national ID is masked for viewers, as in the member itself."))
+    # Output only, of any JSON type (text, number, true/false, a list, null): no type in the schema.
+    old = serializers.JSONField(help_text=_("The value before the change; null when there was none."))
+    new = serializers.JSONField(help_text=_(
+        "The value after the change. A national ID is masked for viewers, as in the member itself."))
 
     def to_representation(self, change):
         data = super().to_representation(change)

@@ -14,6 +14,7 @@ from povertycase.fields import (
     ScopedPrimaryKeyRelatedField,
     ScopedSlugRelatedField,
 )
+from povertycase.filters import QuerySerializer
 from programmes.models import CaseNote, Delivery, Enrollment, FollowUp, FollowUpDue, Programme
 
 
@@ -79,6 +80,8 @@ class EnrollmentSerializer(ModelSerializer):
         help_text=_("Username of the worker who follows the case (default: you)."),
     )
     baseline_deprivations = serializers.ListField(child=serializers.CharField(), read_only=True)
+    baseline_class = serializers.ChoiceField(choices=PovertyClass.choices, read_only=True, help_text=_(
+        "The class of the review eligibility was judged on (the baseline)."))
 
     class Meta:
         model = Enrollment
@@ -115,7 +118,7 @@ class RecommendationSerializer(serializers.Serializer):
     reason = serializers.CharField(read_only=True, help_text=_("Why the household may enrol, in words."))
 
 
-class OnQuerySerializer(serializers.Serializer):
+class OnQuerySerializer(QuerySerializer):
     on = serializers.DateField(required=False, help_text=_("Judge eligibility at this date (default: today)."))
 
 
@@ -143,8 +146,8 @@ class DeliverySerializer(ModelSerializer):
                      help_text=_("What the quantity counts: kg, head, hours…"))
     value = IntegerField(min_value=0, max_value=10**15,
                          help_text=_("Whole VND. Refused with 409 when it would take the programme past its budget."))
-    recorded_by = _username()
-    cancelled_by = _username()
+    recorded_by = _username(allow_null=True, help_text=_("Username of who recorded it."))
+    cancelled_by = _username(allow_null=True, help_text=_("Username of who cancelled it; null while it counts."))
 
     class Meta:
         model = Delivery
@@ -182,7 +185,7 @@ class DisbursementSerializer(serializers.Serializer):
     periods = DisbursementPeriodSerializer(many=True, help_text=_("Periods with deliveries, oldest first."))
 
 
-class DisbursementQuerySerializer(serializers.Serializer):
+class DisbursementQuerySerializer(QuerySerializer):
     period = serializers.ChoiceField(choices=[("month", _("month")), ("quarter", _("quarter"))], default="month")
 
 

@@ -108,7 +108,6 @@ class EnrollmentViewSet(ServiceCreateMixin, VersionedRetrieveMixin, mixins.ListM
 
 class RecommendationsView(APIView):
     @extend_schema(
-        operation_id="households_recommendations",
         parameters=[s.OnQuerySerializer],
         responses=s.RecommendationsSerializer,
     )
@@ -231,7 +230,7 @@ class CaseNoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 class ProgrammeOutcomesView(ReportView):
     report_name = "programme-outcomes"
 
-    @extend_schema(operation_id="reports_programme_outcomes", parameters=[REPORT_FORMAT],
+    @extend_schema(parameters=[REPORT_FORMAT],
                    responses=report_responses(s.ProgrammeOutcomesSerializer))
     def get(self, request, pk):
         """What became of a programme's households: exits from poverty and whether they
@@ -245,7 +244,7 @@ class ProgrammeOutcomesView(ReportView):
 class ProgrammesReportView(ReportView):
     report_name = "programmes"
 
-    @extend_schema(operation_id="reports_programmes", parameters=[AreaQuerySerializer, REPORT_FORMAT],
+    @extend_schema(parameters=[AreaQuerySerializer, REPORT_FORMAT],
                    responses=report_responses(s.ProgrammesReportSerializer))
     def get(self, request):
         """The headline outcomes of every programme run in the area, one row each, to rank them. By
