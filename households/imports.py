@@ -1,15 +1,23 @@
 """Bulk import of a commune's register and review from the CSV or XLSX files commune workers
 keep. Every row is checked first; one bad row and nothing is written. The same file imported
-twice changes nothing the second time."""
+twice changes nothing the second time.
+
+Through the API a file is refused before it is parsed when it holds more rows than
+IMPORT_MAX_ROWS or, for an XLSX, declares more than IMPORT_MAX_UNCOMPRESSED_BYTES unpacked; the
+management commands take any size."""
 
 import csv
 import io
+import itertools
+import re
+import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import SimpleNamespace
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -25,10 +33,20 @@ from households.models import (
     SupportNeed,
 )
 from households.validators import household_code_validator, national_id_validator
+from povertycase.access import actor
 from povertycase.bulk import insert_with_history
 
-MAX_LISTED_ERRORS = 1000
 BATCH = 2000
+# Excel's last row. openpyxl makes up the empty rows before a row's number, so a file that
+# numbers a row 10**12 is read no further than a spreadsheet could be.
+EXCEL_ROWS = 1_048_576
+# An XLSX holds a dozen parts, a few hundred with many pictures. zipfile reads every entry of
+# the directory when it opens a zip (a 50 MB zip of 650,000 empty entries: 4 s and 400 MB).
+MAX_XLSX_PARTS = 10_000
+# openpyxl reads the whole shared-strings table before the first row, 8 µs and 100 bytes a
+# string: 15 million one-letter strings fit in 256 MB and cost 2 minutes and 1.5 GB. A row
+# needs a few distinct texts at most (code, address, name, ID, a date typed as text).
+SHARED_STRINGS_PER_ROW = 10
 
 REVIEW_COLUMNS = ["household_code", "year", "kind", "reviewed_on", "income_per_capita"]
 HOUSEHOLD_COLUMNS = [
@@ -50,9 +68,63 @@ class RowError:
 
 
 class ImportRejected(Exception):
-    def __init__(self, errors: list[RowError]):
-        super().__init__(f"{len(errors)} errors")
+    """`errors` are the first errors by row, `count` all that were found; `complete` is False
+    when checking stopped early, so that there may be more."""
+
+    def __init__(self, errors: list[RowError], *, count: int | None = None, complete: bool = True):
         self.errors = errors
+        self.count = len(errors) if count is None else count
+        self.complete = complete
+        super().__init__(f"{self.count} errors")
+
+
+class RowErrors:
+    """An import's errors as they are found: the first IMPORT_MAX_LISTED_ERRORS by row are
+    kept, and the rest counted until checking stops."""
+
+    def __init__(self):
+        self.listed = settings.IMPORT_MAX_LISTED_ERRORS
+        self.count = 0
+        self.rows: set[int] = set()
+        self.complete = True
+        self._kept: list[RowError] = []
+        self._last_kept_row: int | None = None
+
+    def append(self, error: RowError) -> None:
+        self.count += 1
+        self.rows.add(error.row)
+        # Rows are mostly checked in order: once the list is full, a later row is dropped at once.
+        if self._last_kept_row is not None and error.row > self._last_kept_row:
+            return
+        self._kept.append(error)
+        if len(self._kept) >= 2 * self.listed:
+            self._kept = self.first()
+            self._last_kept_row = self._kept[-1].row if self._kept else None
+
+    def __iadd__(self, errors: Iterable[RowError]):
+        for error in errors:
+            self.append(error)
+        return self
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    @property
+    def full(self) -> bool:
+        return self.count >= max(self.listed, 1)
+
+    def first(self) -> list[RowError]:
+        return sorted(self._kept, key=lambda e: (e.row, e.column))[:self.listed]
+
+    def reject(self):
+        raise ImportRejected(self.first(), count=self.count, complete=self.complete)
+
+    def stop_if_full(self):
+        """Once the listed errors are full the file is refused whatever the rest holds, so its
+        checking stops: 200,000 rows with every cell wrong cost 30 s to check to the end."""
+        if self.full:
+            self.complete = False
+            self.reject()
 
 
 @dataclass
@@ -80,37 +152,156 @@ def _cell(value) -> str:
     return str(value).strip()
 
 
-def read_table(data: bytes, filename: str = "") -> tuple[list[str], Iterator[tuple[int, dict]]]:
-    """(header, rows numbered as the spreadsheet numbers them, the header being row 1)."""
+def read_table(
+    data: bytes, filename: str = "", *, max_rows: int | None = None, max_unpacked: int | None = None,
+) -> tuple[list[str], Iterator[tuple[int, dict]]]:
+    """(header, rows numbered as the spreadsheet numbers them, the header being row 1). A file
+    of more than `max_rows` rows below its header, or an XLSX that declares more than
+    `max_unpacked` bytes unpacked, is refused before it is parsed."""
     if data[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx"):
-        return _read_xlsx(data)
+        _check_xlsx(data, max_rows=max_rows, max_unpacked=max_unpacked)
+        header, rows = _read_xlsx(data)
+    else:
+        header, rows = _read_csv(data, max_rows=max_rows)
+    return header, rows if max_rows is None else _rows_at_most(rows, max_rows)
+
+
+def _read_csv(data: bytes, *, max_rows: int | None):
+    reader = _csv_reader(data)
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportRejected([RowError(0, "file", _("The file is neither XLSX nor UTF-8 CSV."))])
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in next(reader, [])]
-    return header, (
-        (number, dict(zip(header, (c.strip() for c in cells))))
-        for number, cells in enumerate(reader, start=2)
-        if any(c.strip() for c in cells)
-    )
+        if max_rows is not None and _csv_rows_over(data, max_rows):
+            raise ImportRejected([_too_many_rows(max_rows)])
+        header = [h.strip() for h in next(reader, [])]
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise ImportRejected([_unreadable_csv(reader, error)])
+
+    def rows():
+        try:
+            for number, cells in enumerate(reader, start=2):
+                if any(c.strip() for c in cells):
+                    yield number, dict(zip(header, (c.strip() for c in cells)))
+        except (UnicodeDecodeError, csv.Error) as error:
+            raise ImportRejected([_unreadable_csv(reader, error)])
+
+    return header, rows()
+
+
+def _csv_reader(data: bytes):
+    # Decoded as it is read: the whole file as one str would cost two to four times its bytes.
+    return csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline=""))
+
+
+def _unreadable_csv(reader, error: Exception) -> RowError:
+    if isinstance(error, UnicodeDecodeError):
+        return RowError(0, "file", _("The file is neither XLSX nor UTF-8 CSV."))
+    # A cell over csv's field size limit (128 KiB), say.
+    return RowError(reader.line_num, "file", _("The CSV file could not be read from this line on."))
+
+
+def _csv_rows_over(data: bytes, limit: int) -> bool:
+    # Every row but the last ends in a line break, so a file with no more breaks than the limit
+    # is let through unread. Past that the rows are counted for real, since a quoted cell may
+    # hold line breaks; the count stops at the limit.
+    breaks = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+    if breaks <= limit:
+        return False
+    return sum(1 for _row in itertools.islice(_csv_reader(data), limit + 2)) > limit + 1
+
+
+# A worksheet's row or a shared string, with any namespace prefix (`<row r="2">`, `<x:si>`).
+_COUNTED_TAG = re.compile(rb"<(?:[^\s<>:/]+:)?(row|si)[\s/>]")
+
+
+def _check_xlsx(data: bytes, *, max_rows: int | None, max_unpacked: int | None) -> None:
+    """Refuses a zip bomb by what its members declare: Python's zipfile stops reading a member
+    at its declared size, so the declaration bounds what openpyxl can be made to unpack."""
+    # Each directory entry starts with this signature: counting it bounds the entries unopened.
+    if data.count(b"PK\x01\x02") > MAX_XLSX_PARTS:
+        raise ImportRejected([RowError(0, "file", _(
+            "The XLSX file could not be read: it holds more than %(limit)s parts.") % {"limit": f"{MAX_XLSX_PARTS:,}"})])
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            unpacked = sum(m.file_size for m in members)
+            too_big = max_unpacked is not None and unpacked > max_unpacked
+            counts = []
+            if max_rows is not None and not too_big:
+                max_strings = max_rows * SHARED_STRINGS_PER_ROW
+                counts = [_tags_in(archive, m, stop={b"row": max_rows + 2, b"si": max_strings + 1}) for m in members]
+    except Exception:  # zipfile and zlib raise many kinds for a damaged file
+        raise ImportRejected([RowError(0, "file", _("The XLSX file could not be read."))])
+    if too_big:
+        raise ImportRejected([RowError(0, "file", _(
+            "The XLSX file unpacks to more than %(size)s, the most an upload may hold.") % {
+            "size": size_text(max_unpacked)})])
+    # Whichever members are the first sheet and its strings, none holds more than the most.
+    if any(c[b"row"] > max_rows + 1 for c in counts):
+        raise ImportRejected([_too_many_rows(max_rows)])
+    if any(c[b"si"] > max_strings for c in counts):
+        raise ImportRejected([RowError(0, "file", _(
+            "The XLSX file holds more than %(limit)s distinct texts, %(per_row)d for each row an upload may "
+            "hold.") % {"limit": f"{max_strings:,}", "per_row": SHARED_STRINGS_PER_ROW})])
+
+
+def _tags_in(archive: zipfile.ZipFile, member: zipfile.ZipInfo, *, stop: dict[bytes, int]) -> dict[bytes, int]:
+    """Rows and shared strings in a member, counted a megabyte at a time until one reaches its
+    `stop`: the member is never whole in memory, nor parsed."""
+    counts, tail = dict.fromkeys(stop, 0), b""
+    with archive.open(member) as stream:
+        while all(counts[tag] < stop[tag] for tag in stop) and (chunk := stream.read(2**20)):
+            text = tail + chunk
+            end = 0
+            for match in _COUNTED_TAG.finditer(text):
+                counts[match[1]] += 1
+                end = match.end()
+            tail = text[max(end, len(text) - 64):]  # a tag cut in two by the chunk's end
+    return counts
 
 
 def _read_xlsx(data: bytes):
     from openpyxl import load_workbook
 
+    unreadable = _("The XLSX file could not be read.")
     try:
         sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+        header = [_cell(h) for h in next(sheet.iter_rows(max_row=1, values_only=True), ())]
     except Exception:  # openpyxl raises many kinds for a damaged file
-        raise ImportRejected([RowError(0, "file", _("The XLSX file could not be read."))])
-    rows = sheet.iter_rows(values_only=True)
-    header = [_cell(h) for h in next(rows, ())]
-    return header, (
-        (number, dict(zip(header, (_cell(c) for c in cells))))
-        for number, cells in enumerate(rows, start=2)
-        if any(c not in (None, "") for c in cells)
-    )
+        raise ImportRejected([RowError(0, "file", unreadable)])
+
+    def rows():
+        # Cells are read as far as the header goes (one cell in column XFD would otherwise make
+        # every row 16,384 values long), and rows to the sheet's end, not to its declared
+        # dimension, which may be wrong.
+        number = 1
+        try:
+            cells_by_row = sheet.iter_rows(min_row=2, max_row=EXCEL_ROWS, max_col=len(header), values_only=True)
+            for number, cells in enumerate(cells_by_row, start=2):
+                if any(c not in (None, "") for c in cells):
+                    yield number, dict(zip(header, (_cell(c) for c in cells)))
+        except Exception:  # a damaged sheet shows only as it is read
+            raise ImportRejected([RowError(number + 1, "file", unreadable)])
+
+    return header, rows()
+
+
+def _rows_at_most(rows: Iterator[tuple[int, dict]], limit: int) -> Iterator[tuple[int, dict]]:
+    # The count before parsing can be fooled (an XLSX row's number is the file's word); this
+    # refuses the file at the first row past the limit, whatever it claimed.
+    for number, row in rows:
+        if number > limit + 1:
+            raise ImportRejected([_too_many_rows(limit)])
+        yield number, row
+
+
+def _too_many_rows(limit: int) -> RowError:
+    return RowError(0, "file", _(
+        "The file has more than %(limit)s rows below its header, the most an upload may hold. An "
+        "administrator imports larger files with `manage.py import_households` or `manage.py "
+        "import_reviews`.") % {"limit": f"{limit:,}"})
+
+
+def size_text(size: int) -> str:
+    return f"{size / 2**20:.3g} MB"
 
 
 # Cell parsers: each returns the value or raises ValueError with the message for the user ----
@@ -203,7 +394,7 @@ def _check_header(header: list[str], *, known: set[str], required: list[str]) ->
     return errors
 
 
-def _parse_row(number: int, row: dict, parsers: dict, errors: list[RowError]) -> dict:
+def _parse_row(number: int, row: dict, parsers: dict, errors: RowErrors) -> dict:
     values = {}
     for column, parse in parsers.items():
         if column not in row:
@@ -229,10 +420,9 @@ def _households_by_code(by, codes: Iterable[str], *, light: bool = False) -> dic
     return found
 
 
-def _reject_if(errors: list[RowError]):
+def _reject_if(errors: RowErrors):
     if errors:
-        errors.sort(key=lambda e: (e.row, e.column))
-        raise ImportRejected(errors)
+        errors.reject()
 
 
 # Reviews ------------------------------------------------------------------------------------
@@ -253,7 +443,8 @@ def reviews_import(
     standards = list(PovertyStandard.objects.prefetch_related("indicators"))
     indicator_codes = {s.pk: {i.code for i in s.indicators.all()} for s in standards}
     all_codes = set().union(*indicator_codes.values())
-    errors = _check_header(header, known=set(REVIEW_COLUMNS) | all_codes, required=REVIEW_COLUMNS)
+    errors = RowErrors()
+    errors += _check_header(header, known=set(REVIEW_COLUMNS) | all_codes, required=REVIEW_COLUMNS)
     _reject_if(errors)
     parsers = {
         "household_code": _text(32, required=True),
@@ -275,6 +466,7 @@ def reviews_import(
                 errors.append(RowError(number, column, _("Enter 0 or 1.")))
         parsed.append((number, values, flags))
         progress(1)
+        errors.stop_if_full()
     result = ImportResult(rows=len(parsed), dry_run=dry_run)
 
     households = _households_by_code(by, light=True, codes={values["household_code"] for _row, values, _flags in parsed if "household_code" in values})
@@ -339,7 +531,7 @@ def reviews_import(
                 changed, Review,
                 ["reviewed_on", "income_per_capita", "deprivations", "standard", "deprivation_count",
                  "poverty_class", "explanation", "version"],
-                batch_size=BATCH, default_user=by,
+                batch_size=BATCH, default_user=actor(by),
             )
     return result
 
@@ -375,7 +567,8 @@ def households_import(
     """Creates or changes households and their members, one member a row; the rows of one
     household share its code and repeat its columns. Members are matched by national ID, or
     else by name and date of birth."""
-    errors = _check_header(header, known=set(HOUSEHOLD_COLUMNS), required=HOUSEHOLD_REQUIRED)
+    errors = RowErrors()
+    errors += _check_header(header, known=set(HOUSEHOLD_COLUMNS), required=HOUSEHOLD_REQUIRED)
     _reject_if(errors)
     parsers = {
         "household_code": lambda t: _validated(household_code_validator)(_text(32, required=True)(t)),
@@ -404,6 +597,7 @@ def households_import(
         values = _parse_row(number, row, parsers, errors)
         count += 1
         progress(1)
+        errors.stop_if_full()
         code = values.get("household_code")
         if code:
             groups.setdefault(code, []).append((number, values))
@@ -413,7 +607,7 @@ def households_import(
     stored = _households_by_code(by, groups)
     taken = set(Household.objects.filter(code__in=list(groups)).exclude(
         pk__in=[h.pk for h in stored.values()]).values_list("code", flat=True))
-    bad_rows = {e.row for e in errors}
+    bad_rows = set(errors.rows)
     with transaction.atomic(), tallies.deferred() as changed:
         for code, members in groups.items():
             first_row, first = members[0]
@@ -429,6 +623,10 @@ def households_import(
             if area is None and "area" in first:
                 errors.append(RowError(first_row, "area", _("No administrative unit with this code in your area.")))
             if area is None or any(number in bad_rows for number, _values in members):
+                continue
+            if errors.full:
+                # The service's checks cost queries in a savepoint, a household at a time.
+                errors.complete = False
                 continue
             try:
                 with transaction.atomic():

@@ -8,6 +8,8 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
+from households.models import Area
+from programmes.models import Programme
 from programmes.services import enrollment_create
 from tests.factories import AreaFactory, HouseholdFactory, member_data
 from tests.programmes.helpers import approve
@@ -25,7 +27,7 @@ def csv_rows(response):
 def xlsx_cells(response):
     assert response.status_code == 200, response.content
     sheet = load_workbook(io.BytesIO(response.content)).active
-    return [[cell for cell in row] for row in sheet.iter_rows()]
+    return [list(row) for row in sheet.iter_rows()]
 
 
 @pytest.fixture
@@ -39,10 +41,9 @@ def programmes_report(areas, users, client_for):
         format="json")
     assert programme.status_code == 201, programme.data
     stuck, escaped = (HouseholdFactory(area=areas["20641"], members=[member_data()]) for _ in range(2))
-    approve(stuck, year=2023, **POOR), approve(stuck, year=2024, **POOR)
-    approve(escaped, year=2023, **POOR), approve(escaped, year=2024, **NEAR_POOR)
-    from programmes.models import Programme
-
+    for household, then in ((stuck, POOR), (escaped, NEAR_POOR)):
+        approve(household, year=2023, **POOR)
+        approve(household, year=2024, **then)
     enrollment_create(by=users["manager"], programme=Programme.objects.get(code="QS-EVIL"), household=stuck,
                       enrolled_on=date(2024, 1, 15))
     return lambda fmt: manager.get("/api/v1/reports/programmes/", {"area": "20641", "format": fmt})
@@ -84,3 +85,13 @@ def test_area_names_that_start_like_formulas_are_text(areas, users, client_for, 
     assert ["20663", "'" + name] in [row[:2] for row in table]
     [cell] = [row[1] for row in book if row[0].value == "20663"]
     assert (cell.value, cell.data_type) == (name.replace("\r", "\n"), "s")  # XML reads a lone \r as \n
+
+
+@pytest.mark.django_db
+def test_control_characters_cannot_break_an_xlsx(users, client_for, areas):
+    Area.objects.filter(code="20641").update(name="Xã\x01Quế Sơn")
+    response = client_for(users["admin48"]).get("/api/v1/reports/poverty/", {
+        "area": "48", "year": 2024, "group_by": "child", "format": "xlsx"})
+    assert response.status_code == 200
+    cells = [c for row in load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True) for c in row]
+    assert "Xã\ufffdQuế Sơn" in cells

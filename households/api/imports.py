@@ -17,12 +17,17 @@ from households.imports import (
     read_table,
     review_columns,
     reviews_import,
+    size_text,
 )
 from povertycase.renderers import XLSX, TableViewMixin
 
 
 class ImportRequestSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text=_("A CSV (UTF-8) or XLSX file; the first row names the columns."))
+    file = serializers.FileField(help_text=_(
+        "A CSV (UTF-8) or XLSX file; the first row names the columns. An upload is refused (400) beyond "
+        "IMPORT_MAX_BYTES (default 50 MB), IMPORT_MAX_ROWS rows below the header (default 200,000) or, "
+        "for an XLSX, IMPORT_MAX_UNCOMPRESSED_BYTES unpacked; an administrator imports larger files "
+        "with `manage.py import_households` or `manage.py import_reviews`."))
     dry_run = serializers.BooleanField(
         default=False, help_text=_("Check every row and report the counts without writing anything.")
     )
@@ -43,9 +48,14 @@ class RowErrorSerializer(serializers.Serializer):
 
 
 class ImportErrorsSerializer(serializers.Serializer):
-    errors = RowErrorSerializer(many=True, help_text=_("The first 1,000 errors, by row; row 0 "
-                                                         "is the request itself (a missing file)."))
-    error_count = serializers.IntegerField()
+    errors = RowErrorSerializer(many=True, help_text=_(
+        "The first errors by row, at most IMPORT_MAX_LISTED_ERRORS (default 1,000); row 0 is the request "
+        "or the file as a whole (missing, unreadable, or over a limit, which the message names)."))
+    error_count = serializers.IntegerField(help_text=_("Errors found, listed or not."))
+    stopped_early = serializers.BooleanField(help_text=_(
+        "True when checking stopped once IMPORT_MAX_LISTED_ERRORS errors were found (the file is refused "
+        "whatever the rest holds): the rows after were not read, or the households after not checked "
+        "against the register's rules, so there may be more errors than `error_count`."))
 
 
 class _ImportView(APIView):
@@ -55,23 +65,25 @@ class _ImportView(APIView):
     def post(self, request):
         # Every 400 of an import has one shape, `errors` by row and column; row 0 is the request.
         form = ImportRequestSerializer(data=request.data)
-        if not form.is_valid():
-            problems = [RowError(0, field, str(m)) for field, messages in form.errors.items() for m in messages]
-            return Response(_errors_body(problems), status=status.HTTP_400_BAD_REQUEST)
-        upload = form.validated_data["file"]
-        if upload.size > settings.IMPORT_MAX_BYTES:
-            too_big = _("The file is larger than %(mb)d MB.") % {"mb": settings.IMPORT_MAX_BYTES // 2**20}
-            return Response(_errors_body([RowError(0, "file", too_big)]), status=status.HTTP_400_BAD_REQUEST)
         try:
-            header, rows = read_table(upload.read(), upload.name)
+            if not form.is_valid():
+                raise ImportRejected([RowError(0, field, str(m)) for field, messages in form.errors.items()
+                                      for m in messages])
+            upload = form.validated_data["file"]
+            if upload.size > settings.IMPORT_MAX_BYTES:
+                raise ImportRejected([RowError(0, "file", _("The file is larger than %(size)s.") % {
+                    "size": size_text(settings.IMPORT_MAX_BYTES)})])
+            header, rows = read_table(upload.read(), upload.name, max_rows=settings.IMPORT_MAX_ROWS,
+                                      max_unpacked=settings.IMPORT_MAX_UNCOMPRESSED_BYTES)
             result = type(self).run(header, rows, by=request.user, dry_run=form.validated_data["dry_run"])
         except ImportRejected as rejected:
-            return Response(_errors_body(rejected.errors), status=status.HTTP_400_BAD_REQUEST)
+            return Response(_errors_body(rejected), status=status.HTTP_400_BAD_REQUEST)
         return Response(ImportResultSerializer(result).data)
 
 
-def _errors_body(errors: list[RowError]) -> dict:
-    return {"errors": [e.__dict__ for e in errors[:1000]], "error_count": len(errors)}
+def _errors_body(rejected: ImportRejected) -> dict:
+    return {"errors": [e.__dict__ for e in rejected.errors[:settings.IMPORT_MAX_LISTED_ERRORS]],
+            "error_count": rejected.count, "stopped_early": not rejected.complete}
 
 
 IMPORT_RESPONSES = {200: ImportResultSerializer, 400: ImportErrorsSerializer}

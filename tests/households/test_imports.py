@@ -1,4 +1,5 @@
 import io
+import zipfile
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -234,3 +235,205 @@ def test_template_errors_answer_in_json(officer):
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
     assert "year" in response.json()
+
+
+# Limits of an upload (IMPORT_MAX_*), kept small here through the `settings` fixture ----------
+
+
+def member_rows(count):
+    """`count` valid rows of the household file, each a one-member household."""
+    head = dict(zip(HOUSEHOLD_COLUMNS, household_rows()[3]))
+    return [[{**head, "household_code": f"QS-{n:04d}"}[c] for c in HOUSEHOLD_COLUMNS] for n in range(count)]
+
+
+def rezipped(upload, replace=None, stored=()):
+    """The XLSX `upload` with members replaced by chunks of bytes, streamed into the zip so that
+    a bomb is never whole in memory; members named in `stored` are not compressed."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(upload) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+            entry.compress_type = zipfile.ZIP_STORED if info.filename in stored else zipfile.ZIP_DEFLATED
+            with target.open(entry, "w", force_zip64=True) as member:
+                for chunk in (replace or {}).get(info.filename, [source.read(info)]):
+                    member.write(chunk)
+    out.seek(0)
+    out.name = "file.xlsx"
+    return out
+
+
+def sheet_xml(rows: bytes, repeat: int = 1):
+    """A worksheet with the household header, then `rows` written `repeat` times."""
+    header = b"".join(b'<c t="inlineStr"><is><t>%s</t></is></c>' % c.encode() for c in HOUSEHOLD_COLUMNS)
+    yield (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+           b"<row>" + header + b"</row>")
+    for _ in range(repeat):
+        yield rows
+    yield b"</sheetData></worksheet>"
+
+
+def refusal(response) -> str:
+    """The message of a file refused as a whole (row 0): nothing else listed, nothing written."""
+    assert not Household.objects.exists()
+    assert response.status_code == 400, response.data
+    assert response.data["error_count"] == 1 and response.data["stopped_early"] is False
+    [error] = response.data["errors"]
+    assert (error["row"], error["column"]) == (0, "file")
+    return error["message"]
+
+
+@pytest.mark.django_db
+class TestLimits:
+    URL = "/api/v1/imports/households/"
+
+    def test_csv_over_the_row_limit_is_refused_and_names_it(self, officer, areas, settings):
+        settings.IMPORT_MAX_ROWS = 50
+        refused = post(officer, self.URL, csv_file([HOUSEHOLD_COLUMNS, *member_rows(51)]))
+
+        message = refusal(refused)
+        assert message == ("The file has more than 50 rows below its header, the most an upload may hold. An "
+                           "administrator imports larger files with `manage.py import_households` or "
+                           "`manage.py import_reviews`.")
+        at_limit = post(officer, self.URL, csv_file([HOUSEHOLD_COLUMNS, *member_rows(50)]))
+        assert at_limit.status_code == 200, at_limit.data
+        assert at_limit.data["created"] == {"households": 50, "members": 50}
+
+    def test_line_breaks_inside_cells_are_not_rows(self, officer, areas, settings):
+        settings.IMPORT_MAX_ROWS = 5
+        rows = member_rows(5)
+        for row in rows:
+            row[HOUSEHOLD_COLUMNS.index("address")] = '"Tổ 1\nthôn 2\r\nxã 3\rhuyện 4"'
+        over = [*rows, member_rows(6)[5]]
+        assert post(officer, self.URL, csv_file([HOUSEHOLD_COLUMNS, *rows]), dry_run=True).status_code == 200
+        assert "more than 5 rows" in refusal(post(officer, self.URL, csv_file([HOUSEHOLD_COLUMNS, *over])))
+
+    def test_xlsx_over_the_row_limit_is_refused(self, officer, areas, settings):
+        settings.IMPORT_MAX_ROWS = 50
+        response = post(officer, self.URL, xlsx_file([HOUSEHOLD_COLUMNS, *member_rows(51)]))
+        assert "more than 50 rows" in refusal(response)
+
+    def test_xlsx_row_numbers_count_as_rows(self, officer, areas, settings):
+        """A sheet may number its second row 100 (or 10**12): the rows up to it are read as
+        blank ones, so they count against the limit."""
+        settings.IMPORT_MAX_ROWS = 50
+        book = Workbook()
+        book.active.append(HOUSEHOLD_COLUMNS)
+        for column, value in enumerate(member_rows(1)[0], start=1):
+            book.active.cell(row=100, column=column, value=value)
+        upload = io.BytesIO()
+        book.save(upload)
+        upload.seek(0)
+        upload.name = "file.xlsx"
+        assert "more than 50 rows" in refusal(post(officer, self.URL, upload))
+
+    def test_zip_bomb_is_refused_by_its_declared_size(self, officer, areas, settings):
+        """A real bomb: a few hundred KB that unpack to 85 MB, over a limit of 80 MB (the default,
+        256 MB, takes a legitimate 200,000-row file; a bigger bomb is refused the same way)."""
+        settings.IMPORT_MAX_UNCOMPRESSED_BYTES = 80 * 2**20
+        rows = b'<row><c t="inlineStr"><is><t>' + b"=HYPERLINK()" * 80 + b"</t></is></c></row>"
+        bomb = rezipped(xlsx_file([HOUSEHOLD_COLUMNS]),
+                        {"xl/worksheets/sheet1.xml": sheet_xml(rows * 100, repeat=85 * 2**20 // (len(rows) * 100))})
+        assert len(bomb.getvalue()) < 500_000
+
+        message = refusal(post(officer, self.URL, bomb))
+        assert message == "The XLSX file unpacks to more than 80 MB, the most an upload may hold."
+
+    def test_the_probes_bomb_is_refused_at_the_default_limits(self, officer, areas):
+        """The file of the security probe: about 300 KB that unpack to a 100 MB sheet of 1.6
+        million rows. Under the default size limit, it is refused for its rows, before parsing."""
+        row = b'<row><c t="inlineStr"><is><t>x</t></is></c><c t="inlineStr"><is><t>yy</t></is></c></row>'
+        bomb = rezipped(xlsx_file([HOUSEHOLD_COLUMNS]),
+                        {"xl/worksheets/sheet1.xml": sheet_xml(row * 1000, repeat=100 * 2**20 // (len(row) * 1000))})
+        assert len(bomb.getvalue()) < 400_000
+
+        assert "more than 200,000 rows" in refusal(post(officer, self.URL, bomb))
+
+    def test_damaged_xlsx_is_refused_cleanly(self, officer, areas):
+        """The sheet's last row is changed, so its checksum fails only once it is read to the end."""
+        upload = rezipped(xlsx_file([HOUSEHOLD_COLUMNS, *member_rows(2000)]), stored={"xl/worksheets/sheet1.xml"})
+        damaged = io.BytesIO(upload.getvalue().replace(b"QS-1999", b"QS-199X"))
+        damaged.name = "file.xlsx"
+        not_a_zip = io.BytesIO(b"PK\x03\x04" + b"\x00" * 100)
+        not_a_zip.name = "file.xlsx"
+
+        assert refusal(post(officer, self.URL, damaged)) == "The XLSX file could not be read."
+        assert refusal(post(officer, self.URL, not_a_zip)) == "The XLSX file could not be read."
+
+    def test_xlsx_of_too_many_shared_strings_is_refused(self, officer, areas, settings):
+        """openpyxl reads a file's shared strings whole before its first row. They are counted
+        in every part, so the part here need not be the workbook's own table."""
+        settings.IMPORT_MAX_ROWS = 50
+        table = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' + b"<si><t>A</t></si>" * 501
+        upload = rezipped(xlsx_file([HOUSEHOLD_COLUMNS, *member_rows(1)]))
+        with zipfile.ZipFile(upload, "a") as archive:
+            archive.writestr("xl/sharedStrings.xml", table + b"</sst>")
+        upload.seek(0)
+
+        message = refusal(post(officer, self.URL, upload))
+        assert message == "The XLSX file holds more than 500 distinct texts, 10 for each row an upload may hold."
+
+    def test_zip_of_many_parts_is_refused_unopened(self, officer, areas):
+        upload = io.BytesIO()
+        with zipfile.ZipFile(upload, "w") as parts:
+            for n in range(10_001):
+                parts.writestr(f"xl/media/{n}.png", b"")
+        upload.seek(0)
+        upload.name = "file.xlsx"
+        message = refusal(post(officer, self.URL, upload))
+        assert message == "The XLSX file could not be read: it holds more than 10,000 parts."
+
+    def test_csv_cell_past_the_csv_modules_limit_is_refused_cleanly(self, officer, areas):
+        rows = member_rows(3)
+        rows[1][HOUSEHOLD_COLUMNS.index("address")] = "x" * 200_000  # csv reads cells of 128 KiB at most
+        response = post(officer, self.URL, csv_file([HOUSEHOLD_COLUMNS, *rows]))
+
+        assert response.status_code == 400
+        assert response.data["errors"] == [
+            {"row": 3, "column": "file", "message": "The CSV file could not be read from this line on."}]
+
+    def test_checking_stops_once_the_listed_errors_are_full(self, officer, areas, settings):
+        settings.IMPORT_MAX_LISTED_ERRORS = 5
+        rows = member_rows(20)
+        for row in rows:
+            row[HOUSEHOLD_COLUMNS.index("sex")] = "?"
+        response = post(officer, self.URL, csv_file([HOUSEHOLD_COLUMNS, *rows]))
+
+        assert response.status_code == 400
+        assert [(e["row"], e["column"]) for e in response.data["errors"]] == [(n, "sex") for n in range(2, 7)]
+        assert (response.data["error_count"], response.data["stopped_early"]) == (5, True)
+
+    def test_errors_past_the_listed_ones_are_counted(self, officer, areas, settings):
+        """Unknown households are found in one pass after the rows are read: every one counts."""
+        settings.IMPORT_MAX_LISTED_ERRORS = 5
+        rows = [REVIEW_HEADER, *(review_row(f"NOPE-{n}") for n in range(20))]
+        response = post(officer, TestReviewImport.URL, csv_file(rows))
+
+        assert response.status_code == 400
+        assert [(e["row"], e["column"]) for e in response.data["errors"]] == [
+            (n, "household_code") for n in range(2, 7)]
+        assert (response.data["error_count"], response.data["stopped_early"]) == (20, False)
+
+    def test_register_checks_stop_past_the_listed_errors(self, officer, areas, settings):
+        """Two heads is a rule the service checks, with queries, a household at a time: past the
+        listed errors the file is refused without asking it for every household."""
+        settings.IMPORT_MAX_LISTED_ERRORS = 3
+        rows = []
+        for head in member_rows(8):
+            rows += [head, [*head[:9], "Lê Văn Hai", *head[10:]]]
+        response = post(officer, self.URL, csv_file([HOUSEHOLD_COLUMNS, *rows]))
+
+        assert response.status_code == 400
+        assert [e["row"] for e in response.data["errors"]] == [2, 4, 6]
+        assert (response.data["error_count"], response.data["stopped_early"]) == (3, True)
+        assert not Household.objects.exists()
+
+    def test_the_command_takes_any_size(self, officer, areas, settings, tmp_path):
+        settings.IMPORT_MAX_ROWS = 2
+        rows = [HOUSEHOLD_COLUMNS, *member_rows(3)]
+        path = tmp_path / "households.csv"
+        path.write_bytes(csv_file(rows).getvalue())
+
+        assert "more than 2 rows" in refusal(post(officer, self.URL, csv_file(rows)))
+        out = io.StringIO()
+        call_command("import_households", str(path), "--user", "officer", stdout=out, stderr=io.StringIO())
+        assert "created {'households': 3, 'members': 3}" in out.getvalue()
