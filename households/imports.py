@@ -25,6 +25,8 @@ from simple_history.utils import bulk_update_with_history
 
 from households import services, tallies
 from households.models import (
+    Area,
+    FormerUnit,
     Household,
     Member,
     PovertyCause,
@@ -49,15 +51,16 @@ MAX_XLSX_PARTS = 10_000
 SHARED_STRINGS_PER_ROW = 10
 
 REVIEW_COLUMNS = ["household_code", "year", "kind", "reviewed_on", "income_per_capita"]
-HOUSEHOLD_COLUMNS = [
-    "household_code", "area", "address", "residence", "ethnic_minority", "merit_family",
-    "no_working_capacity", "poverty_causes", "support_needs",
-    "full_name", "sex", "date_of_birth", "national_id", "relationship", "ethnicity",
-    "has_health_insurance", "disability", "education_level", "employment",
+HOUSEHOLD_FIELDS = [
+    "area", "former_commune", "address", "residence", "ethnic_minority", "merit_family", "no_working_capacity",
+    "poverty_causes", "support_needs",
 ]
+MEMBER_FIELDS = [
+    "full_name", "sex", "date_of_birth", "national_id", "relationship", "ethnicity", "has_health_insurance",
+    "disability", "education_level", "employment",
+]
+HOUSEHOLD_COLUMNS = ["household_code", *HOUSEHOLD_FIELDS, *MEMBER_FIELDS]
 HOUSEHOLD_REQUIRED = ["household_code", "area", "full_name", "sex", "date_of_birth", "relationship"]
-HOUSEHOLD_FIELDS = HOUSEHOLD_COLUMNS[1:9]
-MEMBER_FIELDS = HOUSEHOLD_COLUMNS[9:]
 
 
 @dataclass
@@ -573,6 +576,7 @@ def households_import(
     parsers = {
         "household_code": lambda t: _validated(household_code_validator)(_text(32, required=True)(t)),
         "area": _text(16, required=True),
+        "former_commune": _text(16),
         "address": _text(255),
         "residence": _optional_choice(Household._meta.get_field("residence").choices),
         "ethnic_minority": _optional_flag,
@@ -602,8 +606,7 @@ def households_import(
         if code:
             groups.setdefault(code, []).append((number, values))
     result = ImportResult(rows=count, dry_run=dry_run)
-    areas = {a.code: a for a in services.Area.objects.visible_to(by).filter(
-        code__in={v.get("area") for g in groups.values() for _row, v in g})}
+    areas, formers = _areas_and_former_communes(by, [members[0][1] for members in groups.values()])
     stored = _households_by_code(by, groups)
     taken = set(Household.objects.filter(code__in=list(groups)).exclude(
         pk__in=[h.pk for h in stored.values()]).values_list("code", flat=True))
@@ -616,13 +619,12 @@ def households_import(
                     if column in values and values[column] != first.get(column):
                         errors.append(RowError(number, column, _(
                             "Differs from row %(row)d of the same household.") % {"row": first_row}))
-            area = areas.get(first.get("area"))
             if code in taken:
                 errors.append(RowError(first_row, "household_code", _("This code is used outside your area.")))
                 continue
-            if area is None and "area" in first:
-                errors.append(RowError(first_row, "area", _("No administrative unit with this code in your area.")))
-            if area is None or any(number in bad_rows for number, _values in members):
+            area, former, unplaced = _place(first, areas, formers)
+            errors += [RowError(first_row, column, message) for column, message in unplaced.items()]
+            if unplaced or area is None or any(number in bad_rows for number, _values in members):
                 continue
             if errors.full:
                 # The service's checks cost queries in a savepoint, a household at a time.
@@ -630,7 +632,7 @@ def households_import(
                 continue
             try:
                 with transaction.atomic():
-                    _import_household(by, code, area, first, members, stored.get(code), result)
+                    _import_household(by, code, area, former, first, members, stored.get(code), result)
             except ValidationError as error:
                 errors += _row_errors(error, members)
         if errors or dry_run:
@@ -653,8 +655,51 @@ def _row_errors(error: ValidationError, members: list[tuple[int, dict]]) -> list
     return found
 
 
-def _import_household(by, code, area, first, members, household, result):
-    household_values = {f: first[f] for f in HOUSEHOLD_FIELDS if f in first and f != "area"}
+def _areas_and_former_communes(by, firsts: list[dict]) -> tuple[dict, dict]:
+    """The units of today named in the `area` column (in the caller's area), and the former
+    communes named in `former_commune` or, in place of a unit of today, in `area`, with the
+    units of today they went into."""
+    named = {v.get("area") for v in firsts} - {None}
+    areas = {a.code: a for a in Area.objects.visible_to(by).filter(code__in=named)}
+    wanted = (named - set(areas)) | {v.get("former_commune") for v in firsts} - {None, ""}
+    formers = {u.code: u for u in FormerUnit.objects.filter(code__in=wanted, level=FormerUnit.Level.COMMUNE)
+               .prefetch_related("successors")}
+    successors = {s.code for u in formers.values() for s in u.successors.all()} - set(areas)
+    areas.update((a.code, a) for a in Area.objects.visible_to(by).filter(code__in=successors))
+    return areas, formers
+
+
+def _place(first: dict, areas: dict, formers: dict) -> tuple[Area | None, FormerUnit | None, dict]:
+    """(the household's unit of today, its former commune, errors by column). The `area`
+    column names a unit of today or, for a register kept before July 2025, a former commune:
+    the household then lands in the commune that took it, or, if it was split, the row must
+    name the commune (`area`) and keep the former one in `former_commune`."""
+    code, former_code = first.get("area"), first.get("former_commune")
+    former = formers.get(former_code) if former_code else None
+    if former_code and former is None:
+        return None, None, {"former_commune": _("No commune of before July 2025 has this code.")}
+    if code in areas:
+        return areas[code], former, {}
+    unit = formers.get(code)
+    if unit is None:
+        return None, None, {"area": _("No administrative unit with this code in your area.")} if code else {}
+    went = sorted(unit.successors.all(), key=lambda s: s.code)
+    if len(went) > 1:
+        return None, None, {"area": _(
+            "%(unit)s (before July 2025) was split between %(successors)s: give the commune the household lives "
+            "in as area, and %(code)s as former_commune.") % {
+            "unit": unit.name, "code": unit.code, "successors": ", ".join(f"{s.name} ({s.code})" for s in went)}}
+    if not went or went[0].code not in areas:
+        return None, None, {"area": _("%(unit)s (before July 2025) went into %(successor)s, which is not in your "
+                                      "area.") % {"unit": unit.name,
+                                                  "successor": ", ".join(f"{s.name} ({s.code})" for s in went)}}
+    return areas[went[0].code], former or unit, {}
+
+
+def _import_household(by, code, area, former, first, members, household, result):
+    household_values = {f: first[f] for f in HOUSEHOLD_FIELDS if f in first and f not in ("area", "former_commune")}
+    if former is not None or "former_commune" in first:
+        household_values["former_commune"] = former
     if not household_values.get("residence"):
         household_values.pop("residence", None)
     people = [{f: v[f] for f in MEMBER_FIELDS if f in v} for _row, v in members]

@@ -96,7 +96,11 @@ FORMAT = OpenApiParameter("format", str, enum=["csv", "xlsx"], description=_("cs
 
 class HouseholdImportView(_ImportView):
     """Import a commune's household register: one member a row; the rows of one household share
-    its code (`household_code`) and repeat its columns. Columns: household_code, area, address,
+    its code (`household_code`) and repeat its columns. `area` is the code of a unit of today or,
+    for a register kept before July 2025, of a former commune: the household lands in the commune
+    that took it and keeps it as `former_commune`; a former commune that was split is refused,
+    naming the communes to choose from (give one as `area` and the old code as
+    `former_commune`). Columns: household_code, area, former_commune, address,
     residence (rural/urban; default the area's), ethnic_minority, merit_family,
     no_working_capacity (0/1), poverty_causes and support_needs (codes separated by `;`),
     full_name, sex, date_of_birth (YYYY-MM-DD or DD/MM/YYYY), national_id, relationship,

@@ -176,3 +176,55 @@ class TestReportsByFormerUnit:
         assert [(p["code"], p["enrolled"]) for p in ranked["programmes"]] == [("QS-1", 1)]
         whole = client_for(users["manager"]).get("/api/v1/reports/programmes/", {"former_area": "509"}).data
         assert [p["enrolled"] for p in whole["programmes"]] == [3]
+
+
+@pytest.mark.django_db
+class TestImportByFormerCommune:
+    """A register kept before July 2025 names its households' communes by their old codes."""
+
+    URL = "/api/v1/imports/households/"
+
+    def upload(self, client, *rows):
+        import csv
+        import io
+
+        from households.imports import HOUSEHOLD_COLUMNS
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=HOUSEHOLD_COLUMNS)
+        writer.writeheader()
+        for n, row in enumerate(rows, start=1):
+            writer.writerow({"household_code": f"OLD-{n}", "full_name": f"Lê Văn {n}", "sex": "male",
+                             "date_of_birth": "1970-01-01", "relationship": "head", **row})
+        upload = io.BytesIO(out.getvalue().encode())
+        upload.name = "register.csv"
+        return client.post(self.URL, {"file": upload}, format="multipart")
+
+    def test_a_merged_commune_lands_in_the_commune_that_took_it(self, former_units, users, client_for):
+        response = self.upload(client_for(users["admin48"]), {"area": "20677"}, {"area": "20296",
+                                                                                "former_commune": ""},
+                               {"area": "20194", "former_commune": "20296"})
+        assert response.status_code == 400  # the split commune in the area column: nothing is written
+        assert response.data["errors"] == [{"row": 3, "column": "area", "message": (
+            "Xã Hòa Liên (before July 2025) was split between Phường Hải Vân (20194), Phường Liên Chiểu (20197): "
+            "give the commune the household lives in as area, and 20296 as former_commune.")}]
+        assert not Household.objects.exists()
+
+        response = self.upload(client_for(users["admin48"]), {"area": "20677"},
+                               {"area": "20194", "former_commune": "20296"})
+        assert response.status_code == 200, response.data
+        stored = {h.code: (h.area.code, h.former_commune.code) for h in Household.objects.select_related(
+            "area", "former_commune")}
+        assert stored == {"OLD-1": ("20641", "20677"), "OLD-2": ("20194", "20296")}
+
+    def test_a_former_commune_that_went_outside_your_area_is_refused(self, former_units, users, client_for):
+        response = self.upload(client_for(users["officer"]), {"area": "20659"})  # into Quế Sơn Trung
+        assert response.status_code == 400
+        assert response.data["errors"][0]["message"] == (
+            "Xã Quế Hiệp (before July 2025) went into Xã Quế Sơn Trung (20662), which is not in your area.")
+
+    def test_a_former_commune_that_does_not_fit_the_unit_is_refused(self, former_units, users, client_for):
+        response = self.upload(client_for(users["admin48"]), {"area": "20641", "former_commune": "20659"},
+                               {"area": "20641", "former_commune": "99999"})
+        assert [(e["row"], e["column"]) for e in response.data["errors"]] == [(2, "former_commune"),
+                                                                             (3, "former_commune")]
+        assert "went into Xã Quế Sơn Trung (20662), not Xã Quế Sơn" in response.data["errors"][0]["message"]
