@@ -26,6 +26,8 @@ class CSVRenderer(BaseRenderer):
     media_type = "text/csv"
     format = "csv"
     charset = "utf-8"
+    # What the schema says of a download in this format: text, for a generated client a str.
+    download_schema = {"type": "string"}
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         out = io.StringIO()
@@ -42,6 +44,7 @@ class XLSXRenderer(BaseRenderer):
     format = "xlsx"
     charset = None
     render_style = "binary"
+    download_schema = {"type": "string", "format": "binary"}
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         from openpyxl import Workbook

@@ -1,29 +1,24 @@
-"""What every report view shares: JSON by default, or the same figures as a CSV or XLSX
-table with `?format=csv|xlsx`; errors always in JSON."""
+"""What every report view shares: JSON at its URL, and the same figures as a CSV or XLSX table
+at `csv/` and `xlsx/` below it (each file its own operation with one media type, so a generated
+client gets text or bytes, not JSON it cannot parse); errors always in JSON."""
 
-from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from django.urls import path
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from povertycase.renderers import XLSX, CSVRenderer, TableViewMixin, XLSXRenderer
+from povertycase.renderers import CSVRenderer, TableViewMixin, XLSXRenderer
 
-REPORT_FORMAT = OpenApiParameter(
-    "format", str, enum=["json", "csv", "xlsx"],
-    description=_("json (default), or csv or xlsx for a table of the same figures: `field,value` rows with "
-                  "dotted names, then one table for each list (children, steps, programmes)."),
-)
+REPORT_FORMATS = {"": JSONRenderer, "csv/": CSVRenderer, "xlsx/": XLSXRenderer}
+FILE_FORMATS = {"": CSVRenderer, "xlsx/": XLSXRenderer}
 
 
-def report_responses(serializer) -> dict:
-    table = _("The same figures as a table.")
-    return {
-        (200, "application/json"): serializer,
-        (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description=table),
-        (200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description=table),
-    }
+def format_paths(route: str, view, name: str, formats: dict = REPORT_FORMATS) -> list:
+    """`route` for the first format, then `route` + `csv/` ... for the others, each the view
+    answering in that one format."""
+    return [path(f"{route}{suffix}", view.as_view(renderer_classes=[renderer]),
+                 name=name if not suffix else f"{name}-{suffix.rstrip('/')}")
+            for suffix, renderer in formats.items()]
 
 
 def _flat(value, name: str = ""):
@@ -54,8 +49,7 @@ def report_table(report) -> list[list]:
 
 
 class ReportView(TableViewMixin, APIView):
-    renderer_classes = [JSONRenderer, CSVRenderer, XLSXRenderer]
-    extra_error_codes = {"GET": ["404"]}  # an unknown ?format=
+    renderer_classes = [JSONRenderer]
     report_name = "report"
 
     def answer(self, report):

@@ -4,6 +4,7 @@ so no view can forget its 400, 401, 403, 404 or 412."""
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import force_instance
+from drf_spectacular.types import OpenApiTypes
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
@@ -42,6 +43,8 @@ ERROR_DESCRIPTIONS = {
 ETAG = {"schema": {"type": "string"}, "description": str(_(
     "The record's version in quotes (`\"3\"`): send it back in If-Match to write only if the record is "
     "unchanged, or in If-None-Match to read it only if it changed."))}
+CONTENT_DISPOSITION = {"schema": {"type": "string"}, "description": str(_(
+    "`attachment; filename=\"...\"`: the name to save the file under."))}
 RETRY_AFTER = {"schema": {"type": "integer"}, "description": str(_("Seconds to wait before trying again."))}
 NO_NUL = "^[^\\u0000]*$"
 
@@ -110,10 +113,25 @@ class AutoSchema(SpectacularAutoSchema):
             schema["minItems"] = field.min_length
         return schema
 
+    def _download(self):
+        """The renderer of a view that answers with a file only (a CSV or XLSX table), or None."""
+        renderers = self.view.renderer_classes
+        return renderers[0] if len(renderers) == 1 and hasattr(renderers[0], "download_schema") else None
+
+    def get_response_serializers(self):
+        return OpenApiTypes.BINARY if self._download() else super().get_response_serializers()
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
+        if renderer := self._download():
+            responses = {"200": {
+                "content": {renderer.media_type: {"schema": renderer.download_schema}},
+                "headers": {"Content-Disposition": CONTENT_DISPOSITION},
+                "description": str(_("The file (%(format)s): the same figures as the JSON operation, as a table.")
+                                   % {"format": renderer.format.upper()}),
+            }}
         for code in self._error_codes():
             if code in responses:
                 continue
@@ -191,6 +209,13 @@ def postprocess(result, generator, request, public):
         for operation in operations.values():
             operation["tags"] = [_tag(path)]
             operation.setdefault("summary", _summary(path, operation))
+            if operation.get("security") == [{}]:
+                # No credentials at all (login, health): an empty list says so plainly; `[{}]`
+                # reads as "some security" to generators, which then demand a token for login.
+                operation["security"] = []
+            for suffix in ("csv/", "xlsx/"):
+                if path.endswith(suffix) and not path.endswith("template/" + suffix):
+                    operation["summary"] += f" ({suffix.rstrip('/').upper()})"
     result["tags"] = [{"name": name, "description": str(text)} for name, (text, _one, _many) in TAGS.items()]
     _typed_nullables(result["components"])
     return result

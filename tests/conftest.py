@@ -2,6 +2,8 @@ from importlib import import_module
 
 import pytest
 from django.apps import apps
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from rest_framework.test import APIClient
 
 from povertycase.accounts.models import User
@@ -73,3 +75,14 @@ def poverty_standards_after_flush(request):
         return
     request.getfixturevalue("transactional_db")
     import_module("households.migrations.0004_install_poverty_standards").install(apps, None)
+
+
+@pytest.fixture
+def keep_test_connection():
+    """Django's test client stops each request from closing the database connection (the
+    test's transaction lives on it); requests through the bare WSGI app need the same."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)

@@ -6,8 +6,6 @@ import io
 import pytest
 import schemathesis
 from django.core.management import call_command
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from knox.models import AuthToken
@@ -90,17 +88,6 @@ def test_every_endpoint_and_filter_is_documented(openapi):
 
 api = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=None, public=True))
 api.app = application
-
-
-@pytest.fixture
-def keep_test_connection():
-    """Django's test client stops each request from closing the database connection (the
-    test's transaction lives on it); requests through the bare WSGI app need the same."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

@@ -2,8 +2,7 @@
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -19,7 +18,7 @@ from households.imports import (
     reviews_import,
     size_text,
 )
-from povertycase.renderers import XLSX, TableViewMixin
+from povertycase.renderers import TableViewMixin
 
 
 class ImportRequestSerializer(serializers.Serializer):
@@ -87,11 +86,6 @@ def _errors_body(rejected: ImportRejected) -> dict:
 
 
 IMPORT_RESPONSES = {200: ImportResultSerializer, 400: ImportErrorsSerializer}
-TEMPLATE_RESPONSES = {
-    (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description=_("A header row to fill in.")),
-    (200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description=_("A header row to fill in.")),
-}
-FORMAT = OpenApiParameter("format", str, enum=["csv", "xlsx"], description=_("csv (default) or xlsx."))
 
 
 class HouseholdImportView(_ImportView):
@@ -132,9 +126,6 @@ class ReviewImportView(_ImportView):
 class HouseholdTemplateView(TableViewMixin, APIView):
     """An empty household import file."""
 
-    extra_error_codes = {"GET": ["404"]}  # an unknown ?format=
-
-    @extend_schema(parameters=[FORMAT], responses=TEMPLATE_RESPONSES)
     def get(self, request):
         return Response([HOUSEHOLD_COLUMNS], headers=_attachment(request, "households"))
 
@@ -142,12 +133,7 @@ class HouseholdTemplateView(TableViewMixin, APIView):
 class ReviewTemplateView(TableViewMixin, APIView):
     """An empty review import file with the indicator columns of the standard for `year`."""
 
-    extra_error_codes = {"GET": ["404"]}  # an unknown ?format=
-
-    @extend_schema(
-        parameters=[FORMAT, OpenApiParameter("year", int, description=_("Review year (default: this year)."))],
-        responses=TEMPLATE_RESPONSES,
-    )
+    @extend_schema(parameters=[OpenApiParameter("year", int, description=_("Review year (default: this year)."))])
     def get(self, request):
         from django.utils import timezone
 

@@ -8,7 +8,7 @@ from households.models import UNCLASSIFIED, PovertyClass, Transition
 from households.tallies import years_kept
 from povertycase.access import is_country_admin
 from povertycase.filters import QuerySerializer
-from povertycase.reporting import REPORT_FORMAT, ReportView, report_responses
+from povertycase.reporting import ReportView
 from povertycase.schema import OPTIONAL_IN_RESPONSE
 
 RATE = _("Percentage 0–100 with 2 decimals; null when the denominator is 0.")
@@ -143,8 +143,7 @@ def _reported_year(year):
 class PovertyReportView(ReportView):
     report_name = "poverty"
 
-    @extend_schema(parameters=[PovertyQuerySerializer, REPORT_FORMAT],
-                   responses=report_responses(PovertyReportSerializer))
+    @extend_schema(parameters=[PovertyQuerySerializer], responses=PovertyReportSerializer)
     def get(self, request):
         """The annual poverty summary of a unit (or the whole country): households by class at
         the end of the year and at its start, rates, the year's transitions, the split by
@@ -162,8 +161,7 @@ class PovertyReportView(ReportView):
 class SustainabilityReportView(ReportView):
     report_name = "sustainability"
 
-    @extend_schema(parameters=[SustainabilityQuerySerializer, REPORT_FORMAT],
-                   responses=report_responses(SustainabilityReportSerializer))
+    @extend_schema(parameters=[SustainabilityQuerySerializer], responses=SustainabilityReportSerializer)
     def get(self, request):
         """Did the escapes last? Of the households that escaped poverty during the exit year,
         how many were still out of poverty (not poor) 1, 2, … years later. Scoped to your area."""

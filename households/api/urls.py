@@ -17,6 +17,7 @@ from households.api.views import (
     PovertyStandardViewSet,
     ReviewViewSet,
 )
+from povertycase.reporting import FILE_FORMATS, format_paths
 
 router = SimpleRouter()
 router.register("areas", AreaViewSet, basename="area")
@@ -30,9 +31,9 @@ router.register("access-log", AccessLogViewSet, basename="access-log")
 urlpatterns = [
     *router.urls,
     path("imports/households/", HouseholdImportView.as_view(), name="import-households"),
-    path("imports/households/template/", HouseholdTemplateView.as_view(), name="import-households-template"),
+    *format_paths("imports/households/template/", HouseholdTemplateView, "import-households-template", FILE_FORMATS),
     path("imports/reviews/", ReviewImportView.as_view(), name="import-reviews"),
-    path("imports/reviews/template/", ReviewTemplateView.as_view(), name="import-reviews-template"),
-    path("reports/poverty/", PovertyReportView.as_view(), name="report-poverty"),
-    path("reports/sustainability/", SustainabilityReportView.as_view(), name="report-sustainability"),
+    *format_paths("imports/reviews/template/", ReviewTemplateView, "import-reviews-template", FILE_FORMATS),
+    *format_paths("reports/poverty/", PovertyReportView, "report-poverty"),
+    *format_paths("reports/sustainability/", SustainabilityReportView, "report-sustainability"),
 ]

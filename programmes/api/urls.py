@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from povertycase.reporting import format_paths
 from programmes.api.views import (
     CaseNoteViewSet,
     DeliveryViewSet,
@@ -22,6 +23,6 @@ router.register("case-notes", CaseNoteViewSet, basename="case-note")
 urlpatterns = [
     *router.urls,
     path("households/<uuid:pk>/recommendations/", RecommendationsView.as_view(), name="household-recommendations"),
-    path("reports/programmes/", ProgrammesReportView.as_view(), name="report-programmes"),
-    path("reports/programmes/<int:pk>/outcomes/", ProgrammeOutcomesView.as_view(), name="report-programme-outcomes"),
+    *format_paths("reports/programmes/", ProgrammesReportView, "report-programmes"),
+    *format_paths("reports/programmes/<int:pk>/outcomes/", ProgrammeOutcomesView, "report-programme-outcomes"),
 ]

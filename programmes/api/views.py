@@ -14,7 +14,7 @@ from households.api.reports import AreaQuerySerializer
 from households.models import Household
 from povertycase.etags import IF_MATCH, IF_NONE_MATCH, VersionedRetrieveMixin, versioned_response
 from povertycase.permissions import ManagerAccess
-from povertycase.reporting import REPORT_FORMAT, ReportView, report_responses
+from povertycase.reporting import ReportView
 from povertycase.viewsets import ServiceCreateMixin
 from programmes import services
 from programmes.api import serializers as s
@@ -230,8 +230,7 @@ class CaseNoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 class ProgrammeOutcomesView(ReportView):
     report_name = "programme-outcomes"
 
-    @extend_schema(parameters=[REPORT_FORMAT],
-                   responses=report_responses(s.ProgrammeOutcomesSerializer))
+    @extend_schema(responses=s.ProgrammeOutcomesSerializer)
     def get(self, request, pk):
         """What became of a programme's households: exits from poverty and whether they
         lasted, relapses, income, work and certificates (training and employment), cost per
@@ -244,8 +243,7 @@ class ProgrammeOutcomesView(ReportView):
 class ProgrammesReportView(ReportView):
     report_name = "programmes"
 
-    @extend_schema(parameters=[AreaQuerySerializer, REPORT_FORMAT],
-                   responses=report_responses(s.ProgrammesReportSerializer))
+    @extend_schema(parameters=[AreaQuerySerializer], responses=s.ProgrammesReportSerializer)
     def get(self, request):
         """The headline outcomes of every programme run in the area, one row each, to rank them. By
         former_area: every programme that enrolled households registered in that former unit

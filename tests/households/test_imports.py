@@ -136,10 +136,10 @@ class TestReviewImport:
         assert response.status_code == 400 and response.data["errors"][0]["column"] == "file"
 
     def test_template_has_the_standards_indicators(self, officer):
-        csv_template = officer.get(self.URL + "template/", {"year": 2024, "format": "csv"})
+        csv_template = officer.get(self.URL + "template/", {"year": 2024})
         assert csv_template.status_code == 200
         assert csv_template.content.decode("utf-8-sig").strip() == ",".join(REVIEW_HEADER)
-        xlsx = officer.get(self.URL + "template/", {"year": 2028, "format": "xlsx"})
+        xlsx = officer.get(self.URL + "template/xlsx/", {"year": 2028})
         header = [c.value for c in next(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows())]
         assert "waste_treatment" in header and "info_devices" not in header
 
@@ -231,7 +231,7 @@ class TestHouseholdImport:
 
 @pytest.mark.django_db
 def test_template_errors_answer_in_json(officer):
-    response = officer.get("/api/v1/imports/reviews/template/", {"year": "0", "format": "xlsx"})
+    response = officer.get("/api/v1/imports/reviews/template/xlsx/", {"year": "0"})
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
     assert "year" in response.json()
