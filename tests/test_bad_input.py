@@ -66,3 +66,23 @@ class TestBadInput:
         ]}
         assert officer.post(URL, body, format="json").status_code == 400
         assert not Household.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/api/v1/households/{household}/recommendations/?on=",
+                                 "/api/v1/programmes/{programme}/disbursement/?period="])
+def test_parameters_read_by_a_serializer_refuse_a_blank_value_too(users, client_for, household, areas, url):
+    from programmes.models import Programme
+    programme = Programme.objects.create(code="P", name="P", kind="livelihood", area=areas["20641"],
+                                         starts_on="2025-01-01", budget=1, funding_source="local",
+                                         eligible_classes=["poor"])
+    response = client_for(users["manager"]).get(url.format(household=household.pk, programme=programme.pk))
+    assert response.status_code == 400
+    assert list(response.data.values()) == [["Leave this parameter out, or give it a value."]]
+
+
+@pytest.mark.django_db
+def test_the_api_root_lists_the_resources_and_the_contract(client):
+    body = client.get("/api/v1/").json()
+    assert body["resources"]["households"].endswith("/api/v1/households/")
+    assert body["schema"].endswith("/api/schema/") and body["docs"].endswith("/api/docs/")

@@ -133,7 +133,9 @@ class HouseholdTemplateView(TableViewMixin, APIView):
 class ReviewTemplateView(TableViewMixin, APIView):
     """An empty review import file with the indicator columns of the standard for `year`."""
 
-    @extend_schema(parameters=[OpenApiParameter("year", int, description=_("Review year (default: this year)."))])
+    @extend_schema(parameters=[OpenApiParameter(
+        "year", {"type": "integer", "minimum": 2000, "maximum": 2100},
+        description=_("Review year, 2000 to 2100 (default: this year)."))])
     def get(self, request):
         from django.utils import timezone
 
