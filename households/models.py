@@ -3,6 +3,7 @@ import uuid
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -437,6 +438,15 @@ class PovertyStandard(models.Model):
 
     def __str__(self):
         return self.code
+
+    def indicator_name(self, code: str) -> str:
+        """The indicator's name in the active language (Vietnamese unless English is asked for),
+        from the standard's indicators, read once per instance."""
+        names = self.__dict__.get("_indicator_names")
+        if names is None:
+            names = self.__dict__["_indicator_names"] = {i.code: (i.name_vi, i.name_en) for i in self.indicators.all()}
+        vi, en = names.get(code, (code, code))
+        return en if (get_language() or "vi").startswith("en") else vi
 
     def line_for(self, residence: str) -> int:
         return self.urban_line if residence == Residence.URBAN else self.rural_line

@@ -4,24 +4,14 @@ and a count of deprivations make, and how a household moved between two approved
 import functools
 from collections.abc import Sequence
 
-from django.utils.formats import get_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from households.models import PovertyClass, PovertyStandard, Residence, Transition
+from povertycase.formats import money
 
 POOR, NEAR_POOR = PovertyClass.POOR, PovertyClass.NEAR_POOR
 ABOVE = (PovertyClass.AVERAGE_LIVING, PovertyClass.NON_POOR)
-
-
-def _vnd(amount: int) -> str:
-    return f"{amount:,}".replace(",", _thousand_separator(get_language())) + " ₫"
-
-
-@functools.cache
-def _thousand_separator(language: str | None) -> str:
-    # Looked up once per language: an import classifies 100,000 rows.
-    return get_format("THOUSAND_SEPARATOR", language) or ","
 
 
 @functools.cache
@@ -50,6 +40,7 @@ def _sentences(language: str | None) -> dict[str, str]:
             "Income of %(income)s per person per month is above the %(setting)s average-living "
             "ceiling of %(ceiling)s: not poor under %(standard)s."
         ),
+        "deprived": _("Deprived on: %(names)s."),
         "non_poor_no_ceiling": _(
             "Income of %(income)s per person per month is above the %(setting)s poverty line of "
             "%(line)s (%(standard)s sets no average-living ceiling): not poor."
@@ -58,11 +49,13 @@ def _sentences(language: str | None) -> dict[str, str]:
 
 
 def poverty_class_for(
-    *, income: int, deprivation_count: int, standard: PovertyStandard, residence: str
+    *, income: int, deprivation_count: int, standard: PovertyStandard, residence: str,
+    deprived: Sequence[str] = (),
 ) -> tuple[str, str]:
     """(class, explanation). Decree 07/2021 Art. 3 and Decree 351/2025 Art. 3: at or below the
     income line a household is poor with `poor_min_deprivations` (3) or more deprivations,
-    near-poor with fewer; above the line it is neither, whatever its deprivations."""
+    near-poor with fewer; above the line it is neither, whatever its deprivations. `deprived`:
+    the names of the indicators it is deprived on, for the explanation."""
     line = standard.line_for(residence)
     ceiling = standard.ceiling_for(residence)
     if income <= line:
@@ -76,15 +69,18 @@ def poverty_class_for(
     language = get_language()
     sentences = _sentences(language)
     facts = {
-        "income": _vnd(income),
-        "line": _vnd(line),
-        "ceiling": _vnd(ceiling) if ceiling is not None else "",
+        "income": money(income),
+        "line": money(line),
+        "ceiling": money(ceiling) if ceiling is not None else "",
         "setting": sentences[Residence.URBAN if residence == Residence.URBAN else Residence.RURAL],
         "count": deprivation_count,
         "minimum": standard.poor_min_deprivations,
         "standard": standard.code,
     }
-    return poverty_class, sentences[sentence] % facts
+    explanation = sentences[sentence] % facts
+    if deprived:
+        explanation += " " + sentences["deprived"] % {"names": "; ".join(deprived)}
+    return poverty_class, explanation
 
 
 def transition_for(earlier: Sequence[str], current: str) -> str:

@@ -7,10 +7,11 @@ import uuid
 from collections.abc import Iterable, Mapping
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_update_with_history
@@ -574,19 +575,24 @@ def standard_classify(*, standard: PovertyStandard, income_per_capita: int, depr
     if errors:
         raise ValidationError(errors)
     poverty_class, explanation = poverty_class_for(income=income_per_capita, deprivation_count=len(deprivations),
-                                                   standard=standard, residence=residence)
+                                                   standard=standard, residence=residence,
+                                                   deprived=[standard.indicator_name(c) for c in deprivations])
     return {"standard": standard.code, "poverty_class": poverty_class, "deprivation_count": len(deprivations),
             "explanation": explanation}
 
 
 def _classify(review: Review):
     review.deprivation_count = len(review.deprivations)
-    review.poverty_class, review.explanation = poverty_class_for(
-        income=review.income_per_capita,
-        deprivation_count=review.deprivation_count,
-        standard=review.standard,
-        residence=review.residence,
-    )
+    # The explanation is part of the record the commune keeps: written in Vietnamese, whatever
+    # language the caller reads the API in.
+    with translation.override(settings.LANGUAGE_CODE):
+        review.poverty_class, review.explanation = poverty_class_for(
+            income=review.income_per_capita,
+            deprivation_count=review.deprivation_count,
+            standard=review.standard,
+            residence=review.residence,
+            deprived=[review.standard.indicator_name(code) for code in review.deprivations],
+        )
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from povertycase.access import ancestor_paths
+from povertycase.formats import day
 from programmes.models import Enrollment, Programme
 from programmes.services import eligibility_errors, household_standing, member_fit_error
 
@@ -70,10 +71,10 @@ def _reason(programme, standing, targeted, members) -> str:
             "class": review.get_poverty_class_display(), "year": review.year}
     else:
         why = _("The household escaped poverty on %(date)s, within the programme's %(years)d years.") % {
-            "date": standing.last_escape, "years": programme.escaped_within_years}
+            "date": day(standing.last_escape), "years": programme.escaped_within_years}
     if targeted:
         why += " " + _("It targets %(count)d of the household's deprivations: %(codes)s.") % {
-            "count": len(targeted), "codes": ", ".join(targeted)}
+            "count": len(targeted), "codes": "; ".join(review.standard.indicator_name(code) for code in targeted)}
     else:
         why += " " + _("It targets none of the household's deprivations.")
     if members:

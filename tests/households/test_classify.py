@@ -39,7 +39,7 @@ class TestClassify:
     def test_the_explanation_is_the_one_a_review_gives(self, users, client_for):
         answer = classify(client_for(users["officer"]), NEW, 2_300_000, [], "rural").data
         assert answer["explanation"] == (
-            "Income of 2,300,000 ₫ per person per month is above the rural poverty line of 2,200,000 ₫ "
+            "Income of 2,300,000 VND per person per month is above the rural poverty line of 2,200,000 VND "
             f"({NEW} sets no average-living ceiling): not poor.")
 
     @pytest.mark.parametrize(("income", "expected"), [

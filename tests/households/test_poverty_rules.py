@@ -64,9 +64,9 @@ def test_explanation_names_the_deciding_rule():
     standard = PovertyStandard.objects.get(code="VN-2022-2025")
     _, poor = poverty_class_for(income=1_400_000, deprivation_count=3, standard=standard, residence=R)
     _, average = poverty_class_for(income=2_500_000, deprivation_count=0, standard=standard, residence=U)
-    assert "1,400,000 ₫" in poor and "rural poverty line of 1,500,000 ₫" in poor
+    assert "1,400,000 VND" in poor and "rural poverty line of 1,500,000 VND" in poor
     assert "deprived on 3 indicators (3 or more make it poor)" in poor
-    assert "urban poverty line of 2,000,000 ₫" in average and "ceiling of 3,000,000 ₫" in average
+    assert "urban poverty line of 2,000,000 VND" in average and "ceiling of 3,000,000 VND" in average
 
 
 @pytest.mark.django_db

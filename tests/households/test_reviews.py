@@ -41,7 +41,7 @@ class TestRecord:
         assert (body["standard"], body["residence"], body["deprivation_count"], body["poverty_class"]) == (
             "VN-2022-2025", "rural", 3, "poor")
         assert body["status"] == "draft" and body["transition"] == ""
-        assert "1,500,000 ₫" in body["explanation"]
+        assert "1,500,000 VND" in body["explanation"]
 
     def test_urban_household_uses_the_urban_line(self, officer, users, client_for, areas):
         ward = HouseholdFactory(area=areas["20194"])
