@@ -127,17 +127,3 @@ class TestLoaders:
         assert (que_son.name, que_son.parent.code, que_son.residence) == ("Xã Quế Sơn", "48", "rural")
         assert Area.objects.get(code="00004").residence == "urban"  # Phường Ba Đình
         assert Area.objects.filter(level="commune", name__startswith="Đặc khu", residence="rural").count() == 13
-
-    def test_demo_data_is_idempotent(self):
-        from households.models import Household, Member
-        from povertycase.accounts.models import User
-
-        out = io.StringIO()
-        call_command("load_demo", stdout=out)
-        counts = (Area.objects.count(), Household.objects.count(), Member.objects.count(), User.objects.count())
-        call_command("load_demo", stdout=out)
-        assert (Area.objects.count(), Household.objects.count(), Member.objects.count(), User.objects.count()) == counts
-        assert counts[1] > 0 and counts[3] == 4
-        assert "demo-officer" in out.getvalue()
-        assert set(Area.objects.filter(level="commune").values_list("name", flat=True)) == {
-            "Xã Quế Sơn", "Xã Quế Sơn Trung", "Xã Quế Phước", "Xã Nông Sơn"}

@@ -1,5 +1,6 @@
-"""A small demo register on real units: Đà Nẵng (48) and the four communes that were Quế Sơn
-district before July 2025. Every record has a fixed id, so running it again changes nothing."""
+"""The demo: a small register on real units, Đà Nẵng (48) and the four communes that were Quế
+Sơn district before July 2025, and its story from 2022 to 2026 (programmes.demo). Running it
+again changes nothing."""
 
 import random
 import uuid
@@ -10,10 +11,11 @@ from django.db import transaction
 
 from households import services
 from households.area_loading import areas_load, former_unit_rows, former_units_load, official_area_rows
-from households.models import Area, FormerUnit, Member
+from households.models import Area, FormerUnit, Household, Member
 from povertycase.access import SYSTEM
 from povertycase.accounts.models import User
 from povertycase.accounts.services import user_create
+from programmes.demo import tell_the_story
 
 DEMO_NAMESPACE = uuid.UUID("6f1c1d1e-5d0e-4c55-9d43-2f3b64c0a5d1")
 QUE_SON_COMMUNES = {"20641": "Xã Quế Sơn", "20662": "Xã Quế Sơn Trung",
@@ -113,7 +115,12 @@ class Command(BaseCommand):
                 area = Area.objects.get(code=area_code) if area_code else None
                 user_create(by=SYSTEM, username=username, password=DEMO_PASSWORD, role=role, area=area)
 
-        self.stdout.write(f"Demo register ready ({created} households created this time).")
+        # The reviews of 2022-2026 and the projects, written as the province's manager would.
+        households = list(Household.objects.filter(area__parent__code__in=QUE_SON_COMMUNES)
+                          .select_related("area__parent").order_by("code"))
+        story = tell_the_story(households, by=User.objects.get(username="demo-manager"))
+
+        self.stdout.write(f"Demo register ready ({created} households, {story['reviews']} reviews created this time).")
         self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
         for username, role, area_code in DEMO_USERS:
             self.stdout.write(f"  {username:<13} {role:<8} area {area_code or 'whole country'}")
