@@ -3,7 +3,7 @@ import uuid
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -263,7 +263,7 @@ class Member(models.Model):
         HEAD = "head", _("head of household")
         SPOUSE = "spouse", _("spouse")
         CHILD = "child", _("child")
-        PARENT = "parent", _("parent")
+        PARENT = "parent", pgettext_lazy("relationship to the head", "parent")
         GRANDCHILD = "grandchild", _("grandchild")
         SIBLING = "sibling", _("sibling")
         OTHER = "other", _("other")
@@ -426,7 +426,7 @@ class PovertyStandard(models.Model):
             models.CheckConstraint(
                 condition=Q(first_year__lte=F("last_year")),
                 name="standard_years_in_order",
-                violation_error_message=_("The first year comes before the last."),
+                violation_error_message=_("The first year is not after the last."),
             ),
             models.CheckConstraint(
                 condition=(Q(rural_ceiling__isnull=True) & Q(urban_ceiling__isnull=True))

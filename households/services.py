@@ -61,11 +61,11 @@ def _area_errors(*, by, code: str, level: str, parent: Area | None, residence: s
         errors["code"] = _("Invalid code for this level: %(rule)s.") % {"rule": message}
     allowed = Area.PARENT_LEVELS[level]
     if parent is None and allowed:
-        errors["parent"] = _("A %(level)s needs a parent unit.") % {"level": level}
+        errors["parent"] = _("A %(level)s needs a parent unit.") % {"level": Area.Level(level).label}
     elif parent is not None and parent.level not in allowed:
         errors["parent"] = _("A %(level)s cannot sit under a %(parent)s.") % {
-            "level": level,
-            "parent": parent.level,
+            "level": Area.Level(level).label,
+            "parent": parent.get_level_display(),
         }
     elif not (covers(by, parent.path) if parent is not None else is_country_admin(by)):
         errors["parent"] = _("You may only add units inside your own area.")
@@ -73,7 +73,7 @@ def _area_errors(*, by, code: str, level: str, parent: Area | None, residence: s
         errors["residence"] = _("A commune is either rural or urban.")
     elif level == Area.Level.VILLAGE and parent is not None and residence not in ("", parent.residence):
         errors["residence"] = _("A village has the residence of its commune (%(residence)s).") % {
-            "residence": parent.residence
+            "residence": parent.get_residence_display()
         }
     elif level in (Area.Level.PROVINCE, Area.Level.DISTRICT) and residence:
         errors["residence"] = _("Only communes and villages are rural or urban.")
@@ -119,8 +119,8 @@ def area_update(*, area: Area, by, changes: Mapping) -> Area:
     for child_level in area.children.values_list("level", flat=True).distinct():
         if level not in Area.PARENT_LEVELS[child_level]:
             errors["level"] = _("Its units of level %(child)s could not sit under a %(level)s.") % {
-                "child": child_level,
-                "level": level,
+                "child": Area.Level(child_level).label,
+                "level": Area.Level(level).label,
             }
     if errors:
         raise ValidationError(errors)
@@ -213,7 +213,7 @@ def _household_area_errors(area: Area, by) -> dict:
         return {"area": _("No administrative unit with code %(code)s in your area.") % {"code": area.code}}
     if area.level not in Area.HOUSEHOLD_LEVELS:
         return {"area": _("A household lives in a commune or village, not a %(level)s.") % {
-            "level": area.level
+            "level": area.get_level_display()
         }}
     return {}
 

@@ -31,11 +31,16 @@ class CursorPage(CursorPagination):
 
     def get_paginated_response_schema(self, schema):
         page = super().get_paginated_response_schema(schema)
-        for name in ("next", "previous"):
+        descriptions = {
+            "next": _("The URL of the next page, null on the last: its `cursor` query parameter (and the other "
+                      "parameters of this request) ask for it."),
+            "previous": _("The URL of the previous page, null on the first: its `cursor` query parameter (and the "
+                          "other parameters of this request) ask for it."),
+        }
+        for name, description in descriptions.items():
             page["properties"][name].update(
                 example="https://povertycase.example.vn/api/v1/households/?cursor=cD0yMDI1LTAxLTAx&page_size=50",
-                description=str(_("The URL of the %(name)s page, null at the end: its `cursor` query parameter "
-                                  "(and the other parameters of this request) ask for it.") % {"name": name}))
+                description=str(description))
         page["required"] = ["next", "previous", "results"]
         return page
 

@@ -318,7 +318,8 @@ class ClassificationSerializer(serializers.Serializer):
     standard = CharField(help_text=_("The standard that judged."))
     poverty_class = serializers.ChoiceField(choices=PovertyClass.choices)
     deprivation_count = IntegerField()
-    explanation = CharField(help_text=_("Why, in words a commune worker can read aloud: as a review would say."))
+    explanation = CharField(help_text=_(
+        "Why, in words a commune worker can read aloud: the explanation a review under this standard would record."))
 
 
 class ReviewSerializer(ModelSerializer):
