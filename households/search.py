@@ -1,3 +1,4 @@
+import re
 import unicodedata
 
 
@@ -8,6 +9,14 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(plain.lower().split())
+
+
+def within_one_name(terms: list[str]) -> str:
+    """A regular expression that finds every term inside one `|`-separated part of a
+    household's search text (its code, or one member's name): `ho thi thao` finds Hồ Thị Thảo,
+    not a household of Hồ Văn Hùng and Bùi Ngọc Thảo. Lookaheads, in any order; both
+    PostgreSQL (served by the trigram index) and SQLite (Python's re) read them."""
+    return "(^|[|])" + "".join(f"(?=[^|]*{re.escape(term)})" for term in terms)
 
 
 def search_terms(query: str, *, limit: int = 8) -> list[str]:

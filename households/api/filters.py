@@ -13,7 +13,7 @@ from households.models import (
     Review,
     Transition,
 )
-from households.search import search_terms
+from households.search import search_terms, within_one_name
 from povertycase.filters import FilterSet, SinceFilter, StrictBooleanFilter, text_filter
 
 AREA_CODE = "^[0-9A-Za-z_-]{1,16}$"
@@ -83,8 +83,9 @@ class HouseholdFilter(FilterSet):
     search = text_filter(
         method="filter_search",
         max_length=200,
-        help_text=_("Words to find in member names or household codes, blind to case and "
-                    "Vietnamese diacritics: `nguyen van dang` finds `Nguyễn Văn Đặng`."),
+        help_text=_("Words to find together in one member's name or in the household code, blind to case "
+                    "and Vietnamese diacritics: `nguyen van dang` finds `Nguyễn Văn Đặng`, and `ho thi thao` "
+                    "does not find a household of Hồ Văn Hùng and Bùi Ngọc Thảo."),
     )
 
     class Meta:
@@ -92,9 +93,10 @@ class HouseholdFilter(FilterSet):
         fields = ["area", "residence", "ethnic_minority", "status", "poverty_class", "updated_since", "search"]
 
     def filter_search(self, queryset, name, value):
-        for term in search_terms(value):
+        terms = search_terms(value)
+        for term in terms:  # the plain LIKEs first: the trigram index narrows the rows on PostgreSQL
             queryset = queryset.filter(search_text__contains=term)
-        return queryset
+        return queryset.filter(search_text__regex=within_one_name(terms)) if len(terms) > 1 else queryset
 
 
 class MemberFilter(FilterSet):

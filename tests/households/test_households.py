@@ -255,6 +255,17 @@ class TestFilters:
     def test_search_ignores_case_and_diacritics(self, users, client_for, register, query, expected):
         assert self.codes(client_for(users["admin"]), search=query) == {register[expected].code}
 
+    def test_a_name_typed_whole_matches_within_one_members_name(self, users, client_for, areas):
+        mixed = HouseholdFactory(area=areas["20641"], members=[
+            member_data(full_name="Hồ Văn Hùng"),
+            member_data(full_name="Bùi Ngọc Thảo", relationship="spouse", sex="female")])
+        whole = HouseholdFactory(area=areas["20641"], members=[member_data(full_name="Hồ Thị Thảo", sex="female")])
+        client = client_for(users["admin"])
+        assert self.codes(client, search="ho thi thao") == {whole.code}
+        assert self.codes(client, search="thao ho") == {whole.code}
+        assert self.codes(client, search="thao") == {mixed.code, whole.code}
+        assert self.codes(client, search=f"{mixed.code} hung") == set()  # the code is a part of its own
+
     def test_search_matches_household_codes(self, users, client_for, register):
         code = register["hanoi"].code
         assert self.codes(client_for(users["admin"]), search=code.lower()) == {code}
