@@ -52,13 +52,22 @@ class XLSXRenderer(BaseRenderer):
         book = Workbook(write_only=True)
         sheet = book.create_sheet()
         for row in data:
-            sheet.append([_text_cell(sheet, v) if isinstance(v, str) else v for v in row])
+            sheet.append([text_cell(sheet, v) if isinstance(v, str) else v for v in row])
         out = io.BytesIO()
         book.save(out)
         return out.getvalue()
 
 
-def _text_cell(sheet, value: str):
+class WorkbookRenderer(XLSXRenderer):
+    """A workbook the view built (styled, merged, set up for printing) as an XLSX file."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        out = io.BytesIO()
+        data.save(out)
+        return out.getvalue()
+
+
+def text_cell(sheet, value: str):
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 

@@ -129,8 +129,9 @@ class AutoSchema(SpectacularAutoSchema):
             responses = {"200": {
                 "content": {renderer.media_type: {"schema": renderer.download_schema}},
                 "headers": {"Content-Disposition": CONTENT_DISPOSITION},
-                "description": str(_("The file (%(format)s): the same figures as the JSON operation, as a table.")
-                                   % {"format": renderer.format.upper()}),
+                "description": str(getattr(self.view, "download_description", None) or _(
+                    "The file (%(format)s): the same figures as the JSON operation, as a table.") % {
+                    "format": renderer.format.upper()}),
             }}
         for code in self._error_codes():
             if code in responses:

@@ -37,7 +37,8 @@ class HealthView(APIView):
 RESOURCES = ["area-list", "former-unit-list", "household-list", "member-list", "poverty-standard-list",
              "review-list", "programme-list", "enrollment-list", "delivery-list", "follow-up-list",
              "case-note-list", "user-list", "access-log-list", "import-households", "import-reviews",
-             "report-poverty", "report-sustainability", "report-programmes", "auth-token", "auth-me"]
+             "report-poverty", "report-sustainability", "report-programmes", "report-form-poor-households",
+             "report-form-review-result", "report-form-deprivations", "report-form-causes", "auth-token", "auth-me"]
 
 
 class RootView(APIView):

@@ -122,17 +122,17 @@ class PovertyQuerySerializer(AreaQuerySerializer):
                                        help_text=_("`child` adds a row for each unit directly below the area."))
 
     def validate_year(self, year):
-        return _reported_year(year)
+        return reported_year(year)
 
 
 class SustainabilityQuerySerializer(AreaQuerySerializer):
     exit_year = serializers.IntegerField(help_text=_("The year the households escaped poverty."))
 
     def validate_exit_year(self, year):
-        return _reported_year(year)
+        return reported_year(year)
 
 
-def _reported_year(year):
+def reported_year(year):
     years = years_kept()
     if not years[1] <= year <= years[-1]:
         raise serializers.ValidationError(_("Reports cover %(first)d to %(last)d.") % {

@@ -1,6 +1,12 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from households.api.forms import (
+    CausesFormView,
+    DeprivationsFormView,
+    PoorHouseholdsFormView,
+    ReviewResultFormView,
+)
 from households.api.imports import (
     HouseholdImportView,
     HouseholdTemplateView,
@@ -36,4 +42,8 @@ urlpatterns = [
     *format_paths("imports/reviews/template/", ReviewTemplateView, "import-reviews-template", FILE_FORMATS),
     *format_paths("reports/poverty/", PovertyReportView, "report-poverty"),
     *format_paths("reports/sustainability/", SustainabilityReportView, "report-sustainability"),
+    path("reports/forms/poor-households/", PoorHouseholdsFormView.as_view(), name="report-form-poor-households"),
+    path("reports/forms/review-result/", ReviewResultFormView.as_view(), name="report-form-review-result"),
+    path("reports/forms/deprivations/", DeprivationsFormView.as_view(), name="report-form-deprivations"),
+    path("reports/forms/causes/", CausesFormView.as_view(), name="report-form-causes"),
 ]
