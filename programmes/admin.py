@@ -1,16 +1,25 @@
 from django.contrib import admin
 
 from povertycase.admin_scope import ScopedReadOnlyAdmin
-from programmes.models import Delivery, Enrollment, FollowUp, Programme
+from programmes.models import Delivery, DisbursementPlanLine, Enrollment, FollowUp, Programme
 
 
 @admin.register(Programme)
 class ProgrammeAdmin(ScopedReadOnlyAdmin):
     list_display = ["code", "name", "kind", "area", "status", "starts_on", "ends_on", "budget"]
-    list_filter = ["kind", "status", "funding_source"]
+    list_filter = ["kind", "status", "funding_source", "plan_period"]
     search_fields = ["code", "name", "partner"]
     list_select_related = ["area"]
     ordering = ["code"]
+
+
+@admin.register(DisbursementPlanLine)
+class DisbursementPlanLineAdmin(ScopedReadOnlyAdmin):
+    list_display = ["programme", "period", "funding_source", "amount"]
+    list_filter = ["funding_source"]
+    search_fields = ["programme__code", "period"]
+    list_select_related = ["programme"]
+    ordering = ["programme__code", "period", "funding_source"]
 
 
 @admin.register(Enrollment)
@@ -24,8 +33,8 @@ class EnrollmentAdmin(ScopedReadOnlyAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(ScopedReadOnlyAdmin):
-    list_display = ["enrollment", "kind", "description", "value", "delivered_on", "cancelled_at"]
-    list_filter = ["kind"]
+    list_display = ["enrollment", "kind", "funding_source", "description", "value", "delivered_on", "cancelled_at"]
+    list_filter = ["kind", "funding_source"]
     search_fields = ["enrollment__household__code", "programme__code", "description"]
     list_select_related = ["enrollment__programme", "enrollment__household", "enrollment__member"]
     ordering = ["-delivered_on"]

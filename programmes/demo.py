@@ -23,6 +23,7 @@ from programmes.services import (
     enrollment_transition,
     follow_up_record,
     programme_create,
+    programme_update,
 )
 
 YEARS = range(2022, 2027)
@@ -103,7 +104,22 @@ def _reviews(households, paths, by, today: date) -> int:
     return made
 
 
-def _programmes(by) -> dict:
+def _plans(joined: dict) -> dict:
+    """What each project planned to disburse, by quarter, as the province approved it. The
+    seed-rice project keeps to its plan; the peanut project's seed and fertiliser come later
+    and smaller than planned, so it is behind."""
+    rice, peanut, training = (len(joined[code]) for code in (SEED_RICE, PEANUT, TRAINING))
+    return {
+        SEED_RICE: [{"period": f"{year}-Q{quarter}", "funding_source": source, "amount": amount * rice}
+                    for year in (2023, 2024, 2025) for quarter, per_household in ((1, 3_900_000), (3, 3_900_000))
+                    for source, amount in (("enterprise", per_household - 1_000_000), ("local", 1_000_000))],
+        PEANUT: [{"period": f"{year}-Q{quarter}", "funding_source": "local", "amount": 3_500_000 * peanut}
+                 for year in (2024, 2025, 2026) for quarter in (1, 3)],
+        TRAINING: [{"period": "2025-Q1", "funding_source": "central", "amount": 6_000_000 * max(training, 1)}],
+    }
+
+
+def _programmes(by, plans: dict) -> dict:
     province = Area.objects.get(code="48")
     que_son_trung = Area.objects.get(code="20662")
     wanted = {
@@ -129,7 +145,10 @@ def _programmes(by) -> dict:
     found = {p.code: p for p in Programme.objects.filter(code__in=wanted)}
     for code, data in wanted.items():
         if code not in found:
-            found[code] = programme_create(by=by, code=code, **data)
+            found[code] = programme_create(by=by, code=code, plan_period="quarter", plan=plans[code], **data)
+        elif not found[code].plan.exists():  # a demo loaded before plans were
+            found[code] = programme_update(programme=found[code], by=by,
+                                           changes={"plan_period": "quarter", "plan": plans[code]})
     return found
 
 
@@ -211,6 +230,6 @@ def tell_the_story(households: list[Household], *, by) -> dict:
     rng = random.Random(2026)
     paths, joined = _paths(households, rng)
     reviews = _reviews(households, paths, by, today)
-    programmes = _programmes(by)
+    programmes = _programmes(by, _plans(joined))
     _enrol_and_deliver(programmes, joined, by, rng, today)
     return {"reviews": reviews, "programmes": len(programmes)}

@@ -1,13 +1,66 @@
+import re
 import uuid
+from datetime import date, timedelta
 
+from dateutil.relativedelta import relativedelta
 from django.db import models
 from django.db.models import F, Q, Sum
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncMonth, TruncQuarter
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from households.models import Area
 from povertycase.access import in_area, in_area_or_above
+
+# A month `2025-03` or a quarter `2025-Q1`: how plans and reports name their periods.
+PERIOD_LABEL = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2]|Q[1-4])$"
+
+
+class Period(models.TextChoices):
+    """The months or quarters a disbursement plan is written in and the report is read by."""
+
+    MONTH = "month", _("month")
+    QUARTER = "quarter", _("quarter")
+
+    @property
+    def months(self) -> int:
+        return 1 if self == Period.MONTH else 3
+
+    def start_of(self, day: date) -> date:
+        """The first day of the month or quarter holding `day`."""
+        return date(day.year, day.month - (day.month - 1) % self.months, 1)
+
+    def end_of(self, start: date) -> date:
+        return start + relativedelta(months=self.months) - timedelta(days=1)
+
+    def label_of(self, start: date) -> str:
+        return f"{start:%Y-%m}" if self == Period.MONTH else f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+
+    def starts(self, first: date, last: date) -> list[date]:
+        """The first days of every period from the one holding `first` to the one holding `last`."""
+        start, stop, found = self.start_of(first), self.start_of(last), []
+        while start <= stop:
+            found.append(start)
+            start += relativedelta(months=self.months)
+        return found
+
+    @classmethod
+    def bounds(cls, label: str) -> tuple[date, date]:
+        """The first and last days of the month or quarter `label` (a valid one)."""
+        period, first = cls.parse(label)
+        return first, period.end_of(first)
+
+    @classmethod
+    def parse(cls, label: str) -> tuple["Period", date] | None:
+        """(the kind of period, its first day) of a label such as `2025-03` or `2025-Q1`; None
+        for anything else."""
+        if not isinstance(label, str) or not re.fullmatch(PERIOD_LABEL, label):
+            return None
+        year, rest = int(label[:4]), label[5:]
+        if rest.startswith("Q"):
+            return cls.QUARTER, date(year, 3 * int(rest[1]) - 2, 1)
+        return cls.MONTH, date(year, int(rest), 1)
 
 
 class ProgrammeQuerySet(models.QuerySet):
@@ -19,6 +72,14 @@ class ProgrammeQuerySet(models.QuerySet):
     def writable_by(self, user):
         """Managers change the programmes of their own area and below only."""
         return in_area(self, user, "area__path")
+
+    def descendants_of(self, programme: "Programme"):
+        """The programme's projects, their projects and so on down, in one query whatever the
+        depth (a recursive CTE, which SQLite and PostgreSQL both run; UNION stops at a cycle)."""
+        table = self.model._meta.db_table
+        tree = (f"WITH RECURSIVE tree(id) AS (SELECT id FROM {table} WHERE parent_id = %s "
+                f"UNION SELECT p.id FROM {table} p JOIN tree ON p.parent_id = tree.id) SELECT id FROM tree")
+        return self.filter(pk__in=RawSQL(tree, [programme.pk]))
 
 
 class Programme(models.Model):
@@ -37,6 +98,7 @@ class Programme(models.Model):
         LOCAL = "local", _("local budget")
         ENTERPRISE = "enterprise", _("enterprise")
         CREDIT = "credit", _("credit (Social Policy Bank)")
+        COMMUNITY = "community", _("community")
         OTHER = "other", _("other")
 
     class Status(models.TextChoices):
@@ -59,6 +121,8 @@ class Programme(models.Model):
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
     budget = models.PositiveBigIntegerField(_("budget (VND)"))
     funding_source = models.CharField(_("funding source"), max_length=16, choices=FundingSource.choices)
+    plan_period = models.CharField(_("disbursement plan by"), max_length=8, choices=Period.choices,
+                                   default=Period.MONTH)
     partner = models.CharField(_("partner"), max_length=255, blank=True)
     targets = models.JSONField(_("targeted indicators"), default=list, blank=True)
     eligible_classes = models.JSONField(_("eligible poverty classes"), default=list, blank=True)
@@ -101,6 +165,41 @@ class Programme(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+
+class DisbursementPlanLineQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        # A plan is its programme's: seen wherever the programme is.
+        return in_area_or_above(self, user, "programme__area__path")
+
+
+class DisbursementPlanLine(models.Model):
+    """What a programme plans to disburse in one month or quarter (its `plan_period`) from one
+    funding source. A plan is replaced as a whole; a line it drops is deleted, and its history
+    (django-simple-history writes a deletion record, with who and when) keeps it."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="plan",
+                                  verbose_name=_("programme"))
+    period = models.CharField(_("period"), max_length=7, help_text=_("`2025-03` for a month, `2025-Q1` for a quarter."))
+    funding_source = models.CharField(_("funding source"), max_length=16, choices=Programme.FundingSource.choices)
+    amount = models.PositiveBigIntegerField(_("amount (VND)"))
+    history = HistoricalRecords()
+
+    objects = DisbursementPlanLineQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("disbursement plan line")
+        verbose_name_plural = _("disbursement plan lines")
+        constraints = [
+            # Also the index the report and the programme's reads use (programme first).
+            models.UniqueConstraint(fields=["programme", "period", "funding_source"],
+                                    name="plan_line_once_per_period_and_source"),
+            models.CheckConstraint(condition=Q(amount__gte=1), name="plan_line_amount_positive",
+                                   violation_error_message=_("A planned amount is at least 1 VND.")),
+        ]
+
+    def __str__(self):
+        return f"{self.programme_id} {self.period} {self.funding_source} {self.amount:,}"
 
 
 class EnrollmentQuerySet(models.QuerySet):
@@ -199,11 +298,12 @@ class DeliveryQuerySet(models.QuerySet):
         return self.filter(cancelled_at__isnull=True)
 
     def spent_per_period(self, period: str):
-        """(first day of the month or quarter, VND delivered in it), oldest first."""
-        trunc = {"month": TruncMonth, "quarter": TruncQuarter}[period]
+        """(programme, funding source, first day of the month or quarter, VND delivered in it)."""
+        trunc = {Period.MONTH: TruncMonth, Period.QUARTER: TruncQuarter}[period]
         return (
-            self.counted().annotate(period=trunc("delivered_on")).values_list("period")
-            .annotate(spent=Sum("value")).order_by("period")
+            self.counted().annotate(period=trunc("delivered_on"))
+            .values_list("programme_id", "funding_source", "period")
+            .annotate(spent=Sum("value")).order_by()
         )
 
 
@@ -225,6 +325,7 @@ class Delivery(models.Model):
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="deliveries",
                                   editable=False, verbose_name=_("programme"))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    funding_source = models.CharField(_("funding source"), max_length=16, choices=Programme.FundingSource.choices)
     description = models.CharField(_("description"), max_length=500)
     quantity = models.DecimalField(_("quantity"), max_digits=15, decimal_places=3, null=True, blank=True)
     unit = models.CharField(_("unit"), max_length=32, blank=True)
@@ -248,6 +349,7 @@ class Delivery(models.Model):
         indexes = [
             models.Index(fields=["programme", "delivered_on"], name="delivery_programme_date_idx"),
             models.Index(fields=["created_at"], name="delivery_created_idx"),
+            models.Index(fields=["funding_source", "created_at"], name="delivery_source_created_idx"),
         ]
 
 

@@ -5,17 +5,18 @@ Computed for a set of programmes at once, in a fixed number of queries whatever 
 (one programme's outcomes and the ranking of an area's programmes share the code)."""
 
 from collections import Counter, defaultdict
-from itertools import accumulate
 from statistics import median
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import Max, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from households.models import Area, AreaTally, FormerUnit, Household, HouseholdYear, PovertyClass, Review
 from households.tallies import prefix
 from povertycase.access import covers
 from povertycase.figures import percent
-from programmes.models import Delivery, Enrollment, FollowUp, Programme
+from programmes.models import Delivery, DisbursementPlanLine, Enrollment, FollowUp, Period, Programme
 
 POOR = PovertyClass.POOR
 
@@ -221,23 +222,114 @@ def _comparisons(programmes, user, baseline_years: dict, former: FormerUnit | No
 
 
 def disbursement(programme: Programme, *, user, period: str) -> dict:
-    """The budget, what was delivered per month or quarter and cumulatively, and the share
-    disbursed, counting the deliveries of the caller's area."""
-    rows = list(Delivery.objects.visible_to(user).filter(programme=programme).spent_per_period(period))
-    amounts = [amount for _start, amount in rows]
-    spent = sum(amounts)
+    """The programme's disbursement against its plan per month or quarter, in total and by
+    funding source: its own, and rolled up with its projects (those the caller sees). Counts
+    the deliveries of the caller's area; three queries whatever the number of periods, sources
+    and projects."""
+    period, today = Period(period), timezone.localdate()
+    projects = list(Programme.objects.visible_to(user).descendants_of(programme).select_related("area")
+                    .order_by("code"))
+    ids = [programme.pk, *(project.pk for project in projects)]
+    # A plan line counts in the period its month or quarter ends in: a quarter's amount is due
+    # by the quarter's last month.
+    planned = [(programme_id, period.start_of(Period.bounds(label)[1]), source, amount)
+               for programme_id, label, source, amount in DisbursementPlanLine.objects.filter(
+                   programme_id__in=ids).values_list("programme_id", "period", "funding_source", "amount")]
+    delivered = list(Delivery.objects.visible_to(user).filter(programme_id__in=ids).spent_per_period(period))
+    whole = covers(user, programme.area.path)
+
+    def figures(programmes: list[Programme]) -> dict:
+        wanted = {p.pk for p in programmes}
+        plan, spent = Counter(), Counter()
+        for programme_id, start, source, amount in planned:
+            if programme_id in wanted:
+                plan[start, source] += amount
+        for programme_id, source, start, amount in delivered:
+            if programme_id in wanted:
+                spent[start, source] += amount
+        return _disbursement_figures(programmes, plan, spent, period=period, today=today, whole=whole)
+
     return {
-        "programme": programme.pk, "code": programme.code, "period": period, "budget": programme.budget,
-        "spent": spent, "remaining": programme.budget - spent, "share": percent(spent, programme.budget),
-        "whole_programme": covers(user, programme.area.path),
-        "periods": [{"period": _period_label(start, period), "starts_on": start, "spent": amount,
-                     "cumulative": total, "share": percent(total, programme.budget)}
-                    for (start, amount), total in zip(rows, accumulate(amounts))],
+        "programme": programme.pk, "code": programme.code, "name": programme.name, "period": period,
+        "plan_period": programme.plan_period, "whole_programme": whole, **figures([programme]),
+        "rollup": {"projects": projects, **figures([programme, *projects])},
     }
 
 
-def _period_label(start, period: str) -> str:
-    return f"{start:%Y-%m}" if period == "month" else f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+def _disbursement_figures(programmes: list[Programme], plan: Counter, spent: Counter, *, period: Period,
+                          today, whole: bool) -> dict:
+    """plan, spent: (first day of the period, funding source) → VND. Every period from the
+    first programme's start to the last one's end (or this month while one runs), and on to
+    the last period planned or delivered in, zeros included."""
+    keys = [start for start, _source in (*plan, *spent)]
+    first = min([p.starts_on for p in programmes] + keys)
+    last = max([min(p.ends_on or today, today) for p in programmes] + keys + [first])
+    starts = period.starts(first, last)
+    sources = [s for s in Programme.FundingSource.values if any(source == s for _start, source in (*plan, *spent))]
+    budget, total_planned, total_spent = sum(p.budget for p in programmes), sum(plan.values()), sum(spent.values())
+
+    def rows(source=None) -> list[dict]:
+        found, cumulative_planned, cumulative = [], 0, 0
+        for start in starts:
+            planned = plan[start, source] if source else sum(plan[start, s] for s in sources)
+            delivered = spent[start, source] if source else sum(spent[start, s] for s in sources)
+            cumulative_planned, cumulative = cumulative_planned + planned, cumulative + delivered
+            ends_on = period.end_of(start)
+            found.append({
+                "period": period.label_of(start), "starts_on": start, "ends_on": ends_on, "planned": planned,
+                "spent": delivered, "cumulative_planned": cumulative_planned, "cumulative": cumulative,
+                "gap": cumulative - cumulative_planned,
+                "behind": cumulative < cumulative_planned if whole and ends_on < today else None,
+                **({} if source else {"share": percent(cumulative, budget)}),
+            })
+        return found
+
+    def behind(found: list[dict]):
+        return next((row["behind"] for row in reversed(found) if row["ends_on"] < today), None)
+
+    periods = rows()
+    by_source = []
+    for source in sources:
+        found = rows(source)
+        by_source.append({"funding_source": source, "planned": sum(plan[start, source] for start in starts),
+                          "spent": sum(spent[start, source] for start in starts), "behind": behind(found),
+                          "periods": found})
+    return {"budget": budget, "planned": total_planned, "spent": total_spent, "remaining": budget - total_spent,
+            "share": percent(total_spent, budget), "behind": behind(periods), "periods": periods,
+            "by_source": by_source}
+
+
+def disbursement_table(report: dict) -> list[list]:
+    """The disbursement report as the rows of a sheet: the headline figures, then the
+    programme's periods in total and by funding source, then the same rolled up with its
+    projects when it has some."""
+    yes_no = {True: _("yes"), False: _("no"), None: ""}
+    rows = [
+        [_("Disbursement against plan"), report["code"], report["name"]],
+        [_("Period"), str(Period(report["period"]).label)],
+        [_("Plan by"), str(Period(report["plan_period"]).label)],
+        [_("Whole programme"), yes_no[report["whole_programme"]]],
+    ]
+    sections = [(_("The programme alone"), report)]
+    if report["rollup"]["projects"]:
+        codes = ", ".join(p.code for p in report["rollup"]["projects"])
+        sections.append((_("With its projects: %(codes)s") % {"codes": codes}, report["rollup"]))
+    header = [_("Period"), _("Starts on"), _("Ends on"), _("Planned (VND)"), _("Delivered (VND)"),
+              _("Cumulative planned (VND)"), _("Cumulative delivered (VND)"), _("Gap (VND)"), _("Behind plan")]
+    for title, figures in sections:
+        rows += [[], [title],
+                 [_("Budget (VND)"), figures["budget"]], [_("Planned (VND)"), figures["planned"]],
+                 [_("Delivered (VND)"), figures["spent"]], [_("Remaining (VND)"), figures["remaining"]],
+                 [_("Share of the budget delivered (%)"), figures["share"]],
+                 [_("Behind plan"), yes_no[figures["behind"]]]]
+        tables = [(_("All funding sources"), figures["periods"])] + [
+            (str(Programme.FundingSource(found["funding_source"]).label), found["periods"])
+            for found in figures["by_source"]]
+        for name, periods in tables:
+            rows += [[], [name], header]
+            rows += [[p["period"], p["starts_on"], p["ends_on"], p["planned"], p["spent"], p["cumulative_planned"],
+                      p["cumulative"], p["gap"], yes_no[p["behind"]]] for p in periods]
+    return rows
 
 
 HEADLINE = ("programme", "code", "name", "kind", "area", "status", "enrolled", "escaped", "exit_rate", "relapsed",

@@ -1,6 +1,6 @@
 """Every write to programmes. Rules refused with Django's ValidationError (→ 400)."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -10,11 +10,21 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from households.models import ESCAPES, Indicator, PovertyClass, Review
 from povertycase.access import actor, covers
 from povertycase.errors import Conflict, PreconditionFailed, version_matches
-from programmes.models import CaseNote, Delivery, Enrollment, FollowUp, FollowUpDue, Programme
+from programmes.models import (
+    CaseNote,
+    Delivery,
+    DisbursementPlanLine,
+    Enrollment,
+    FollowUp,
+    FollowUpDue,
+    Period,
+    Programme,
+)
 
 TRAINING_FIELDS = ("occupation", "provider", "hours", "min_age", "max_age")
 
@@ -61,9 +71,86 @@ def _descends_from(candidate: Programme, ancestor: Programme) -> bool:
     return False
 
 
+def _in_grant(label: str, starts_on: date, ends_on: date | None) -> bool:
+    """Whether the month or quarter overlaps the programme's grant (a programme that starts on
+    15 March plans for March)."""
+    first, last = Period.bounds(label)
+    return last >= starts_on and (ends_on is None or first <= ends_on)
+
+
+def _plan_errors(*, data: Mapping, plan: list[Mapping] | None, stored: list[DisbursementPlanLine],
+                 programme: Programme | None = None) -> dict:
+    """The disbursement plan's rules against the programme's dates, budget and plan period.
+    `plan`: the rows sent, refused by their position (`plan.2.period`); None when the stored
+    plan stays, which then holds back a change of dates, budget or plan period that would
+    leave it wrong."""
+    errors = {}
+    by = Period(data.get("plan_period") or Period.MONTH)
+    starts_on, ends_on = data["starts_on"], data.get("ends_on")
+    grant = {"start": starts_on, "end": ends_on or "…"}
+    if plan is None:
+        total, total_field = sum(line.amount for line in stored), "budget"
+        if stored and programme is not None and by != programme.plan_period:
+            errors["plan_period"] = _("The plan is by %(old)s: send the plan by %(new)s with this change.") % {
+                "old": Period(programme.plan_period).label, "new": by.label}
+        outside = sorted({line.period for line in stored if not _in_grant(line.period, starts_on, ends_on)})
+        for field, periods in (("starts_on", [p for p in outside if Period.bounds(p)[0] < starts_on]),
+                               ("ends_on", [p for p in outside if Period.bounds(p)[0] >= starts_on])):
+            if periods:
+                errors[field] = _("The plan has amounts for %(periods)s, outside %(start)s to %(end)s: send the "
+                                  "plan with the new dates.") % {"periods": ", ".join(periods), **grant}
+    else:
+        total, total_field, seen = sum(row["amount"] for row in plan), "plan", {}
+        for index, row in enumerate(plan):
+            label, source = row["period"], row["funding_source"]
+            parsed = Period.parse(label)
+            if parsed is None:
+                errors[f"plan.{index}.period"] = _("Write a month as 2025-03, a quarter as 2025-Q1.")
+            elif parsed[0] != by:
+                errors[f"plan.{index}.period"] = _(
+                    "%(period)s is not a %(by)s: this programme's plan is by %(by)s (plan_period).") % {
+                    "period": label, "by": by.label}
+            elif not _in_grant(label, starts_on, ends_on):
+                errors[f"plan.{index}.period"] = _(
+                    "%(period)s is outside the programme's grant, %(start)s to %(end)s.") % {"period": label, **grant}
+            if (label, source) in seen:
+                errors[f"plan.{index}.funding_source"] = _("Row %(row)d already plans %(source)s for %(period)s.") % {
+                    "row": seen[label, source], "source": Programme.FundingSource(source).label, "period": label}
+            seen.setdefault((label, source), index)
+    if total > data["budget"] and total_field not in errors:
+        errors[total_field] = (
+            _("The plan totals %(total)s VND, more than the budget (%(budget)s VND).") if plan is not None
+            else _("The plan totals %(total)s VND; the budget cannot be less.")
+        ) % {"total": f"{total:,}", "budget": f"{data['budget']:,}"}
+    return errors
+
+
+def _plan_replace(programme: Programme, plan: list[Mapping], *, stored: list[DisbursementPlanLine], by) -> None:
+    """Writes the plan sent in place of the stored one: lines that stay keep their rows,
+    changed amounts are updated, new lines created and dropped ones deleted, each change
+    recorded in the lines' history as `by`'s."""
+    user = actor(by)
+    wanted = {(row["period"], row["funding_source"]): row["amount"] for row in plan}
+    kept = {(line.period, line.funding_source): line for line in stored}
+    for key, line in kept.items():
+        if key not in wanted:
+            line._history_user = user
+            line.delete()
+    changed = [line for key, line in kept.items() if key in wanted and line.amount != wanted[key]]
+    for line in changed:
+        line.amount = wanted[line.period, line.funding_source]
+    if changed:
+        bulk_update_with_history(changed, DisbursementPlanLine, ["amount"], default_user=user)
+    new = [DisbursementPlanLine(programme=programme, period=period, funding_source=source, amount=amount)
+           for (period, source), amount in wanted.items() if (period, source) not in kept]
+    if new:
+        bulk_create_with_history(new, DisbursementPlanLine, default_user=user)
+
+
 @transaction.atomic
-def programme_create(*, by, **data) -> Programme:
-    errors = _programme_errors(by=by, data=data)
+def programme_create(*, by, plan: Iterable[Mapping] = (), **data) -> Programme:
+    plan = list(plan)
+    errors = {**_plan_errors(data=data, plan=plan, stored=[]), **_programme_errors(by=by, data=data)}
     if Programme.objects.filter(code=data["code"]).exists():
         errors["code"] = _("A programme with this code already exists.")
     if errors:
@@ -71,18 +158,23 @@ def programme_create(*, by, **data) -> Programme:
     programme = Programme(**data)
     programme._history_user = actor(by)
     programme.save()
+    _plan_replace(programme, plan, stored=[], by=by)
     return programme
 
 
 @transaction.atomic
 def programme_update(*, programme: Programme, by, changes: Mapping, if_match: str | None = None) -> Programme:
+    """Changes the programme; a `plan` given replaces its disbursement plan as a whole."""
     programme = Programme.objects.select_for_update().select_related("area").get(pk=programme.pk)
     if not version_matches(if_match, programme.version):
         raise PreconditionFailed()
-    changes = {k: v for k, v in changes.items() if k != "code"}
+    plan = changes.get("plan")
+    changes = {k: v for k, v in changes.items() if k not in ("code", "plan")}
     merged = {f.name: getattr(programme, f.name) for f in Programme._meta.concrete_fields}
     merged.update(changes)
-    errors = _programme_errors(by=by, data=merged, programme=programme)
+    stored = list(programme.plan.all())
+    errors = {**_plan_errors(data=merged, plan=plan, stored=stored, programme=programme),
+              **_programme_errors(by=by, data=merged, programme=programme)}
     if errors:
         raise ValidationError(errors)
     for field, value in changes.items():
@@ -90,6 +182,8 @@ def programme_update(*, programme: Programme, by, changes: Mapping, if_match: st
     programme.version += 1
     programme._history_user = actor(by)
     programme.save()
+    if plan is not None:
+        _plan_replace(programme, plan, stored=stored, by=by)
     return programme
 
 
@@ -259,7 +353,9 @@ def _programme_for_update(programme_id) -> Programme:
 
 @transaction.atomic
 def delivery_record(*, by, enrollment: Enrollment, kind: str, description: str, value: int,
-                    delivered_on: date, quantity=None, unit: str = "") -> Delivery:
+                    delivered_on: date, quantity=None, unit: str = "", funding_source: str = "") -> Delivery:
+    """Records support delivered. `funding_source`: where the money came from, by default the
+    programme's funding source."""
     # The programme's row lock serialises deliveries, so two at the same moment cannot both
     # fit into what is left of the budget.
     programme = _programme_for_update(enrollment.programme_id)
@@ -290,7 +386,8 @@ def delivery_record(*, by, enrollment: Enrollment, kind: str, description: str, 
             "spent, %(left)s left."
         ) % {"budget": f"{programme.budget:,}", "spent": f"{spent:,}", "left": f"{programme.budget - spent:,}"})
     delivery = Delivery(enrollment=enrollment, programme=programme, kind=kind, description=description,
-                        quantity=quantity, unit=unit, value=value, delivered_on=delivered_on, recorded_by=actor(by))
+                        quantity=quantity, unit=unit, value=value, delivered_on=delivered_on, recorded_by=actor(by),
+                        funding_source=funding_source or programme.funding_source)
     delivery._history_user = actor(by)
     delivery.save(force_insert=True)
     return delivery

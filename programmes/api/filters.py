@@ -33,6 +33,8 @@ class DeliveryFilter(FilterSet):
     enrollment = django_filters.UUIDFilter(field_name="enrollment_id")
     programme = id_filter(field_name="programme_id")
     kind = django_filters.ChoiceFilter(choices=Delivery.Kind.choices)
+    funding_source = django_filters.ChoiceFilter(choices=Programme.FundingSource.choices,
+                                                 help_text=_("Deliveries paid from this funding source."))
     delivered_from = django_filters.DateFilter(field_name="delivered_on", lookup_expr="gte",
                                                help_text=_("Deliveries on or after this date."))
     delivered_to = django_filters.DateFilter(field_name="delivered_on", lookup_expr="lte",
@@ -42,7 +44,7 @@ class DeliveryFilter(FilterSet):
 
     class Meta:
         model = Delivery
-        fields = ["enrollment", "programme", "kind", "delivered_from", "delivered_to", "cancelled"]
+        fields = ["enrollment", "programme", "kind", "funding_source", "delivered_from", "delivered_to", "cancelled"]
 
 
 class FollowUpFilter(FilterSet):

@@ -15,7 +15,39 @@ from povertycase.fields import (
     ScopedSlugRelatedField,
 )
 from povertycase.filters import QuerySerializer
-from programmes.models import CaseNote, Delivery, Enrollment, FollowUp, FollowUpDue, Programme
+from programmes.models import (
+    PERIOD_LABEL,
+    CaseNote,
+    Delivery,
+    DisbursementPlanLine,
+    Enrollment,
+    FollowUp,
+    FollowUpDue,
+    Period,
+    Programme,
+)
+
+FUNDING_SOURCE = _("Where the money comes from: central budget, local budget, credit (Social Policy Bank), "
+                   "enterprise, community or other.")
+
+
+class PlanLineSerializer(ModelSerializer):
+    period = RegexField(PERIOD_LABEL, max_length=7, help_text=_(
+        "`2025-03` for a month, `2025-Q1` for a quarter: of the programme's `plan_period`, overlapping its "
+        "grant (`starts_on` to `ends_on`)."))
+    funding_source = serializers.ChoiceField(choices=Programme.FundingSource.choices, help_text=FUNDING_SOURCE)
+    amount = IntegerField(min_value=1, max_value=10**15, help_text=_("Whole VND, at least 1."))
+
+    class Meta:
+        model = DisbursementPlanLine
+        fields = ["period", "funding_source", "amount"]
+
+    def validate(self, attrs):
+        # In a PATCH the programme's fields are optional, not a plan row's: a row is whole.
+        missing = {name: [field.error_messages["required"]] for name, field in self.fields.items() if name not in attrs}
+        if missing:
+            raise serializers.ValidationError(missing)
+        return attrs
 
 
 class ProgrammeSerializer(ModelSerializer):
@@ -44,13 +76,22 @@ class ProgrammeSerializer(ModelSerializer):
     hours = IntegerField(min_value=1, max_value=10_000, required=False, allow_null=True)
     min_age = IntegerField(min_value=0, max_value=120, required=False, allow_null=True)
     max_age = IntegerField(min_value=0, max_value=120, required=False, allow_null=True)
+    funding_source = serializers.ChoiceField(choices=Programme.FundingSource.choices, help_text=_(
+        "The programme's main funding source; deliveries that name none count as from it."))
+    plan_period = serializers.ChoiceField(choices=Period.choices, required=False, help_text=_(
+        "Whether the disbursement plan is written by month or by quarter (default month). Changing it needs a "
+        "new plan in the same request when there is one."))
+    plan = PlanLineSerializer(many=True, required=False, max_length=1000, help_text=_(
+        "The disbursement plan: amounts per period and funding source, each (period, funding source) once, "
+        "totalling no more than the budget. Given, it replaces the whole plan (`[]` empties it); left out, the "
+        "plan stays. Rows are refused by position (`plan.2.period`)."))
 
     class Meta:
         model = Programme
         fields = ["id", "code", "name", "kind", "parent", "area", "starts_on", "ends_on", "budget",
-                  "funding_source", "partner", "targets", "eligible_classes", "escaped_within_years",
-                  "capacity", "status", "occupation", "provider", "hours", "min_age", "max_age",
-                  "version", "created_at", "updated_at"]
+                  "funding_source", "plan_period", "plan", "partner", "targets", "eligible_classes",
+                  "escaped_within_years", "capacity", "status", "occupation", "provider", "hours", "min_age",
+                  "max_age", "version", "created_at", "updated_at"]
         read_only_fields = ["id", "version", "created_at", "updated_at"]
         validators = []
 
@@ -146,13 +187,16 @@ class DeliverySerializer(ModelSerializer):
                      help_text=_("What the quantity counts: kg, head, hours…"))
     value = IntegerField(min_value=0, max_value=10**15,
                          help_text=_("Whole VND. Refused with 409 when it would take the programme past its budget."))
+    funding_source = serializers.ChoiceField(choices=Programme.FundingSource.choices, required=False, help_text=_(
+        "Where the money came from; by default the programme's funding source. The disbursement report splits "
+        "by it."))
     recorded_by = _username(allow_null=True, help_text=_("Username of who recorded it."))
     cancelled_by = _username(allow_null=True, help_text=_("Username of who cancelled it; null while it counts."))
 
     class Meta:
         model = Delivery
-        fields = ["id", "enrollment", "programme", "kind", "description", "quantity", "unit", "value",
-                  "delivered_on", "recorded_by", "cancelled_at", "cancelled_by", "cancel_reason", "version",
+        fields = ["id", "enrollment", "programme", "kind", "funding_source", "description", "quantity", "unit",
+                  "value", "delivered_on", "recorded_by", "cancelled_at", "cancelled_by", "cancel_reason", "version",
                   "created_at"]
         read_only_fields = ["id", "programme", "recorded_by", "cancelled_at", "cancelled_by", "cancel_reason",
                             "version", "created_at"]
@@ -162,31 +206,85 @@ class CancelSerializer(serializers.Serializer):
     reason = CharField(max_length=500, help_text=_("Why the delivery is cancelled."))
 
 
-class DisbursementPeriodSerializer(serializers.Serializer):
+BEHIND = _(
+    "Whether delivery was behind plan at the end of the period: the cumulative delivered below the cumulative "
+    "planned on its last day. Null for a period that has not ended (its last day is today or later), and when "
+    "`whole_programme` is false (the delivered figures then count your area only, the plan is the programme's).")
+
+
+class PlanFiguresSerializer(serializers.Serializer):
     period = serializers.CharField(help_text=_("`2025-03` for a month, `2025-Q1` for a quarter."))
-    starts_on = serializers.DateField()
-    spent = serializers.IntegerField(help_text=_("VND delivered in the period."))
+    starts_on = serializers.DateField(help_text=_("The period's first day."))
+    ends_on = serializers.DateField(help_text=_("The period's last day."))
+    planned = serializers.IntegerField(help_text=_(
+        "VND planned for the period. A plan line counts in the period its month or quarter ends in: a quarterly "
+        "plan's amount falls in the quarter's last month of a monthly report (it is due by then)."))
+    spent = serializers.IntegerField(help_text=_("VND delivered in the period (cancelled deliveries left out)."))
+    cumulative_planned = serializers.IntegerField(help_text=_("VND planned up to the end of the period."))
     cumulative = serializers.IntegerField(help_text=_("VND delivered up to the end of the period."))
+    gap = serializers.IntegerField(help_text=_(
+        "cumulative − cumulative_planned: negative when delivery trails the plan, positive when ahead."))
+    behind = serializers.BooleanField(allow_null=True, help_text=BEHIND)
+
+
+class DisbursementPeriodSerializer(PlanFiguresSerializer):
     share = serializers.FloatField(allow_null=True,
                                    help_text=_("Cumulative share of the budget, 0–100, 2 decimals."))
 
 
-class DisbursementSerializer(serializers.Serializer):
-    programme = serializers.IntegerField()
-    code = serializers.CharField()
-    period = serializers.ChoiceField(choices=[("month", _("month")), ("quarter", _("quarter"))])
+class SourceFiguresSerializer(serializers.Serializer):
+    funding_source = serializers.ChoiceField(choices=Programme.FundingSource.choices, help_text=FUNDING_SOURCE)
+    planned = serializers.IntegerField(help_text=_("VND planned from this source over all the periods."))
+    spent = serializers.IntegerField(help_text=_("VND delivered from this source."))
+    behind = serializers.BooleanField(allow_null=True, help_text=_(
+        "`behind` of the last period that has ended, for this source."))
+    periods = PlanFiguresSerializer(many=True, help_text=_("The same periods as the total's, for this source."))
+
+
+class DisbursementFiguresSerializer(serializers.Serializer):
     budget = serializers.IntegerField(help_text=_("Whole VND."))
+    planned = serializers.IntegerField(help_text=_("VND of the whole disbursement plan, future periods included."))
     spent = serializers.IntegerField(help_text=_("VND delivered, cancelled deliveries left out."))
     remaining = serializers.IntegerField(help_text=_("Budget less spent."))
     share = serializers.FloatField(allow_null=True, help_text=_("Spent as a share of the budget, 0–100, 2 decimals; "
                                                                 "null when the budget is 0."))
+    behind = serializers.BooleanField(allow_null=True, help_text=_(
+        "`behind` of the last period that has ended: whether the programme is behind plan now."))
+    periods = DisbursementPeriodSerializer(many=True, help_text=_(
+        "Every month or quarter, oldest first, from the start to the end (or to this month while it runs) and on "
+        "to the last period planned or delivered in; periods with nothing planned or delivered are zeros."))
+    by_source = SourceFiguresSerializer(many=True, help_text=_(
+        "The same figures per funding source with anything planned or delivered, in the order of the sources' "
+        "list. The total's figures are their sums."))
+
+
+class DisbursementRollupSerializer(DisbursementFiguresSerializer):
+    projects = ProgrammeBriefSerializer(many=True, help_text=_(
+        "The projects below the programme (theirs too, all the way down) that the figures add to the "
+        "programme's own: those open to you. Empty when it has none: the figures are then its own."))
+
+
+class DisbursementProgrammeSerializer(serializers.Serializer):
+    programme = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    period = serializers.ChoiceField(choices=Period.choices, help_text=_("What a row of `periods` is."))
+    plan_period = serializers.ChoiceField(choices=Period.choices, help_text=_("What the plan is written by."))
     whole_programme = serializers.BooleanField(help_text=_(
         "False when the programme runs beyond your area: the figures then count deliveries in your area only."))
-    periods = DisbursementPeriodSerializer(many=True, help_text=_("Periods with deliveries, oldest first."))
+
+
+class DisbursementSerializer(DisbursementProgrammeSerializer, DisbursementFiguresSerializer):
+    """The programme's own figures, and `rollup`: the same with its projects."""
+
+    rollup = DisbursementRollupSerializer(help_text=_(
+        "The programme with its projects: budgets, plans and deliveries added up. The figures beside it are the "
+        "programme's own."))
 
 
 class DisbursementQuerySerializer(QuerySerializer):
-    period = serializers.ChoiceField(choices=[("month", _("month")), ("quarter", _("quarter"))], default="month")
+    period = serializers.ChoiceField(choices=Period.choices, default=Period.MONTH, help_text=_(
+        "Rows by month (default) or by quarter."))
 
 
 class FollowUpSerializer(ModelSerializer):

@@ -44,6 +44,10 @@ def test_the_demo_tells_the_story_once(client_for):
     assert outcomes["income"]["change_pct"] >= 25
     training = Programme.objects.get(code="DN-NGHE-NONG-THON")
     assert manager.get(f"/api/v1/reports/programmes/{training.pk}/outcomes/").data["employment_rate_6m"] > 0
+    peanut = Programme.objects.get(code="QS-LAC-VUNG")
+    plan = manager.get(f"/api/v1/programmes/{peanut.pk}/disbursement/", {"period": "quarter"}).data
+    assert plan["behind"] is True and plan["planned"] > plan["spent"] > 0
+    assert manager.get(f"/api/v1/programmes/{rice.pk}/disbursement/", {"period": "quarter"}).data["behind"] is False
     due = manager.get("/api/v1/follow-ups/due/").data["results"]
     assert any(row["overdue"] for row in due)
     assert CaseNote.objects.exists()

@@ -215,6 +215,7 @@ class Command(BaseCommand):
             self.batches[Delivery].append({
                 "id": uuid.uuid4(), "enrollment_id": enrollment_id, "programme_id": programme.pk,
                 "kind": "training" if training else "in_kind", "description": "Hỗ trợ", "quantity": None,
+                "funding_source": programme.funding_source,
                 "unit": "", "value": rng.randint(2, 8) * 1_000_000, "delivered_on": on, "recorded_by_id": None,
                 "cancelled_at": None, "cancelled_by_id": None, "cancel_reason": "", "version": 1,
                 "created_at": self.now})
