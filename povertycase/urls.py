@@ -42,7 +42,10 @@ urlpatterns = [
     path("api-auth/", include((api_auth, "rest_framework"))),
     path("admin/login/", throttled_login(admin.site.login)),
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("povertycase.web.urls")),
 ]
 
 handler404 = "povertycase.views.not_found"
 handler500 = "povertycase.views.server_error"
+handler403 = "povertycase.views.forbidden"

@@ -1,5 +1,6 @@
 from django.db import connection
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -9,13 +10,29 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 
+def _for_browser(request) -> bool:
+    return not request.path.startswith("/api/")
+
+
 def not_found(request, exception=None):
-    """URLs that match no route answer in JSON too: API clients never get an HTML page."""
+    """The API answers in JSON (its clients never get an HTML page); the browser pages in HTML."""
+    if _for_browser(request):
+        return render(request, "web/error.html", {"message": _("There is no such page, or it is not in your area.")},
+                      status=404)
     return JsonResponse({"detail": _("Not found.")}, status=404)
 
 
 def server_error(request):
+    if _for_browser(request):
+        return render(request, "web/error.html", {"message": _("Something went wrong. It has been logged.")},
+                      status=500)
     return JsonResponse({"detail": _("Server error. It has been logged.")}, status=500)
+
+
+def forbidden(request, exception=None):
+    if _for_browser(request):
+        return render(request, "web/error.html", {"message": _("Your role may not open this page.")}, status=403)
+    return JsonResponse({"detail": _("You do not have permission to perform this action.")}, status=403)
 
 
 class HealthView(APIView):
