@@ -319,6 +319,10 @@ class FollowUpDueSerializer(serializers.ModelSerializer):
     household_code = serializers.CharField(source="enrollment.household.code")
     area = serializers.CharField(source="enrollment.household.area.code",
                                  help_text=_("The unit the household lives in."))
+    area_name = serializers.CharField(source="enrollment.household.area.name",
+                                      help_text=_("Its name: the village (or commune) to go to."))
+    address = serializers.CharField(source="enrollment.household.address")
+    head = serializers.SerializerMethodField(help_text=_("The head of the household's full name; null if none."))
     member = MemberBriefSerializer(source="enrollment.member", allow_null=True)
     assigned_to = serializers.CharField(source="enrollment.assigned_to.username", allow_null=True, default=None)
     completed_on = serializers.DateField(source="enrollment.status_changed_on")
@@ -328,12 +332,16 @@ class FollowUpDueSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = FollowUpDue
-        fields = ["enrollment", "programme", "household", "household_code", "area", "member", "assigned_to",
-                  "completed_on", "months", "due_on", "overdue"]
+        fields = ["enrollment", "programme", "household", "household_code", "area", "area_name", "address", "head",
+                  "member", "assigned_to", "completed_on", "months", "due_on", "overdue"]
         read_only_fields = fields
 
     def get_overdue(self, due) -> bool:
         return due.due_on < self.context["today"]
+
+    def get_head(self, due) -> str | None:
+        heads = due.enrollment.household.heads  # prefetched by the view
+        return heads[0].full_name if heads else None
 
 
 class CaseNoteSerializer(ModelSerializer):

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from households.api.reports import AreaQuerySerializer
-from households.models import Household
+from households.models import Household, Member
 from povertycase.etags import IF_MATCH, IF_NONE_MATCH, VersionedRetrieveMixin, versioned_response
 from povertycase.permissions import ManagerAccess
 from povertycase.reporting import ReportView
@@ -202,7 +202,9 @@ class FollowUpViewSet(ServiceCreateMixin, VersionedRetrieveMixin, mixins.ListMod
         if self.action == "due":
             return FollowUpDue.objects.visible_to(self.request.user).open().select_related(
                 "enrollment__programme__area", "enrollment__household__area", "enrollment__member",
-                "enrollment__assigned_to")
+                "enrollment__assigned_to").prefetch_related(Prefetch(
+                    "enrollment__household__members", to_attr="heads",
+                    queryset=Member.objects.filter(relationship=Member.Relationship.HEAD, status=Member.Status.ACTIVE)))
         return FollowUp.objects.visible_to(self.request.user).select_related("recorded_by")
 
     @property
