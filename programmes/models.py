@@ -405,6 +405,10 @@ class FollowUpDueQuerySet(models.QuerySet):
 
 
 class FollowUpDue(models.Model):
+    # A follow-up observed from this long before a due date meets it: a visit is planned in the
+    # week it falls, not on the day.
+    GRACE = timedelta(days=14)
+
     """One follow-up an enrolment owes after it completes, e.g. the 6-month visit. Written when
     the enrolment completes and met by the first follow-up observed near or after its date, so
     the due list is an indexed read rather than date arithmetic over every enrolment."""

@@ -16,7 +16,15 @@ from households.models import Area, AreaTally, FormerUnit, Household, HouseholdY
 from households.tallies import prefix
 from povertycase.access import covers
 from povertycase.figures import percent
-from programmes.models import Delivery, DisbursementPlanLine, Enrollment, FollowUp, Period, Programme
+from programmes.models import (
+    Delivery,
+    DisbursementPlanLine,
+    Enrollment,
+    FollowUp,
+    FollowUpDue,
+    Period,
+    Programme,
+)
 
 POOR = PovertyClass.POOR
 
@@ -155,14 +163,15 @@ def _income(households: dict, latest_incomes: dict) -> dict:
 
 def _work(completed: dict) -> dict:
     """programme id → (employment rate, certificate rate) over its completed enrolments with a
-    follow-up 6 or more months after completion."""
+    follow-up at the 6-month point: 6 months after completion or within the grace before it,
+    as the due list counts it met."""
     first_late, certified = {}, set()
     for enrollment_id, on, employment, certificate in (
             FollowUp.objects.filter(enrollment_id__in=completed).order_by("observed_on")
             .values_list("enrollment_id", "observed_on", "employment", "certificate")):
         if certificate:
             certified.add(enrollment_id)
-        if on >= completed[enrollment_id][1] + relativedelta(months=6):
+        if on >= completed[enrollment_id][1] + relativedelta(months=6) - FollowUpDue.GRACE:
             first_late.setdefault(enrollment_id, employment)
     counted = defaultdict(lambda: [0, 0, 0])
     for enrollment_id, employment in first_late.items():

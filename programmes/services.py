@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
@@ -415,13 +415,12 @@ def delivery_cancel(*, delivery: Delivery, by, reason: str, if_match: str | None
 # Follow-ups and case notes -------------------------------------------------------------------
 
 # A visit up to two weeks before a follow-up's date still counts for it.
-FOLLOW_UP_GRACE = timedelta(days=14)
 
 
 def _meet_follow_ups_due(enrollment: Enrollment) -> None:
     observed = sorted(enrollment.follow_ups.values_list("observed_on", "id"))
     for due in enrollment.follow_ups_due.all():
-        met_by = next((pk for on, pk in observed if on >= due.due_on - FOLLOW_UP_GRACE), None)
+        met_by = next((pk for on, pk in observed if on >= due.due_on - FollowUpDue.GRACE), None)
         if due.met_by_id != met_by:
             due.met_by_id = met_by
             due.save(update_fields=["met_by"])
