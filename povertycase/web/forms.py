@@ -67,8 +67,7 @@ class NewHouseholdForm(HouseholdForm):
 class MemberForm(VersionedForm):
     full_name = forms.CharField(label=_("Full name"), max_length=128)
     sex = forms.ChoiceField(label=_("Sex"), choices=Member.Sex.choices)
-    date_of_birth = forms.DateField(label=_("Date of birth"), input_formats=["%d/%m/%Y", "%Y-%m-%d"],
-                                    help_text=_("dd/mm/yyyy"),
+    date_of_birth = forms.DateField(label=_("Date of birth"), input_formats=["%Y-%m-%d", "%d/%m/%Y"],
                                     widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     national_id = forms.CharField(label=_("National ID (CCCD)"), required=False, min_length=12, max_length=12,
                                   validators=[national_id_validator], help_text=_("12 digits; leave empty if unknown."))

@@ -26,7 +26,7 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture
-def sign_in(live_server, page):
+def sign_in(live_server, page, users):
     """Opens `/`, logs in as `username` through the login page, and returns the page."""
 
     def sign_in(username):

@@ -84,17 +84,23 @@ class HouseholdDetail(RolePage, View):
             "follow_ups": FollowUp.objects.filter(enrollment__household=household).select_related(
                 "enrollment__programme").order_by("-observed_on")[:50],
             "notes": CaseNote.objects.filter(household=household).select_related("author").order_by("-created_at")[:50],
-            "history": _masked(request, household, household_history(household)[:100]),
+            "history": _readable(request, household, household_history(household)[:100]),
         }
         return render(request, "web/households/detail.html", context)
 
 
-def _masked(request, household, entries):
+def _readable(request, household, entries):
+    """The history as people read it: fields by their names, national IDs as the caller may see them."""
+    models = {"household": Household, "member": Member}
     for entry in entries:
         for change in entry["changes"]:
             if change["field"] == "national_id":
                 change["old"] = national_id_for(request, change["old"], household.pk)
                 change["new"] = national_id_for(request, change["new"], household.pk)
+            try:
+                change["label"] = models[entry["object"]]._meta.get_field(change["field"]).verbose_name
+            except Exception:  # a field since removed keeps its code
+                change["label"] = change["field"]
     return entries
 
 
