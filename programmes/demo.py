@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from households.models import Area, Household, Member, Review
 from households.services import review_record, reviews_approve_in_area
+from povertycase.accounts.models import User
 from programmes.models import CaseNote, Delivery, Enrollment, FollowUp, Programme
 from programmes.services import (
     case_note_create,
@@ -162,9 +163,13 @@ def _months(first: date, last: date):
 def _enrol_and_deliver(programmes: dict, joined: dict, by, rng, today: date) -> None:
     """Enrolments, deliveries month by month, completion, follow-ups (some overdue) and notes."""
     rice, peanut, training = programmes[SEED_RICE], programmes[PEANUT], programmes[TRAINING]
+    # Each commune's officer follows up its households (their visits fill "Việc cần làm").
+    officers = {user.area_id: user for user in User.objects.filter(role=User.Role.OFFICER, area__isnull=False)
+                .order_by("-username")}
     if not rice.enrollments.exists():
         for household in joined[SEED_RICE]:
-            enrolment = enrollment_create(by=by, programme=rice, household=household, enrolled_on=date(2023, 1, 20))
+            enrolment = enrollment_create(by=by, programme=rice, household=household, enrolled_on=date(2023, 1, 20),
+                                          assigned_to=officers.get(household.area.parent_id))
             enrollment_transition(by=by, enrollment=enrolment, status=Enrollment.Status.ACTIVE, on=date(2023, 2, 1))
             for month in _months(date(2023, 2, 1), date(2025, 11, 1)):
                 if month.month in (2, 7):  # the winter-spring and summer-autumn crops
@@ -185,7 +190,8 @@ def _enrol_and_deliver(programmes: dict, joined: dict, by, rng, today: date) -> 
                              notes="Hộ tiếp tục sản xuất lúa giống với doanh nghiệp; thu nhập ổn định.")
     if not peanut.enrollments.exists():
         for household in joined[PEANUT]:
-            enrolment = enrollment_create(by=by, programme=peanut, household=household, enrolled_on=date(2024, 1, 15))
+            enrolment = enrollment_create(by=by, programme=peanut, household=household, enrolled_on=date(2024, 1, 15),
+                                          assigned_to=officers.get(household.area.parent_id))
             enrollment_transition(by=by, enrollment=enrolment, status=Enrollment.Status.ACTIVE, on=date(2024, 2, 1))
             # Seed and fertiliser came late: this project is behind its plan.
             for month in _months(date(2024, 3, 1), min(today, date(2026, 10, 1))):
@@ -201,7 +207,7 @@ def _enrol_and_deliver(programmes: dict, joined: dict, by, rng, today: date) -> 
                 continue
             member = adults[-1]  # the youngest adult
             enrolment = enrollment_create(by=by, programme=training, household=household, member=member,
-                                          enrolled_on=date(2025, 3, 1))
+                                          enrolled_on=date(2025, 3, 1), assigned_to=officers.get(household.area.parent_id))
             enrollment_transition(by=by, enrollment=enrolment, status=Enrollment.Status.ACTIVE, on=date(2025, 3, 10))
             delivery_record(by=by, enrollment=enrolment, kind=Delivery.Kind.TRAINING,
                             description="Học phí và tài liệu khóa sửa chữa máy nông nghiệp",

@@ -15,6 +15,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from households.models import ESCAPES, Indicator, PovertyClass, Review
 from povertycase.access import actor, covers
 from povertycase.errors import Conflict, PreconditionFailed, version_matches
+from povertycase.formats import day, money
 from programmes.models import (
     CaseNote,
     Delivery,
@@ -54,8 +55,8 @@ def _programme_errors(*, by, data: Mapping, programme: Programme | None = None) 
         errors["targets"] = _("Not indicators of any poverty standard: %(codes)s.") % {"codes": ", ".join(unknown)}
     if programme is not None and data["budget"] < (spent := programme.deliveries.counted().aggregate(
             total=Sum("value"))["total"] or 0):
-        errors["budget"] = _("%(spent)s VND has already been delivered; the budget cannot be less.") % {
-            "spent": f"{spent:,}"}
+        errors["budget"] = _("%(spent)s has already been delivered; the budget cannot be less.") % {
+            "spent": money(spent)}
     if not data.get("eligible_classes") and data.get("escaped_within_years") is None:
         errors["eligible_classes"] = _("Say which households may enrol: poverty classes, or households "
                                        "that escaped poverty within some years, or both.")
@@ -119,9 +120,9 @@ def _plan_errors(*, data: Mapping, plan: list[Mapping] | None, stored: list[Disb
             seen.setdefault((label, source), index)
     if total > data["budget"] and total_field not in errors:
         errors[total_field] = (
-            _("The plan totals %(total)s VND, more than the budget (%(budget)s VND).") if plan is not None
-            else _("The plan totals %(total)s VND; the budget cannot be less.")
-        ) % {"total": f"{total:,}", "budget": f"{data['budget']:,}"}
+            _("The plan totals %(total)s, more than the budget (%(budget)s).") if plan is not None
+            else _("The plan totals %(total)s; the budget cannot be less.")
+        ) % {"total": money(total), "budget": money(data["budget"])}
     return errors
 
 
@@ -252,7 +253,7 @@ def eligibility_errors(*, programme: Programme, household, member, on: date, sta
     elif household.status != household.Status.ACTIVE:
         errors["household"] = _("The household is archived.")
     elif standing.review is None:
-        errors["household"] = _("The household has no approved review by %(on)s to judge it on.") % {"on": on}
+        errors["household"] = _("The household has no approved review by %(on)s to judge it on.") % {"on": day(on)}
     elif not _class_fits(programme, standing, on):
         errors["household"] = _(
             "The household is %(class)s (review of %(year)d); the programme takes %(eligible)s."
@@ -323,7 +324,7 @@ def enrollment_transition(*, enrollment: Enrollment, by, status: str, on: date, 
             "current": enrollment.get_status_display(), "new": Enrollment.Status(status).label})
     errors = {}
     if on < enrollment.status_changed_on:
-        errors["on"] = _("The enrolment's status last changed on %(date)s.") % {"date": enrollment.status_changed_on}
+        errors["on"] = _("The enrolment's status last changed on %(date)s.") % {"date": day(enrollment.status_changed_on)}
     elif on > timezone.localdate():
         errors["on"] = _("The date is in the future.")
     if status == Enrollment.Status.DROPPED_OUT and not reason.strip():
@@ -362,15 +363,15 @@ def delivery_record(*, by, enrollment: Enrollment, kind: str, description: str, 
     enrollment = Enrollment.objects.get(pk=enrollment.pk)
     errors = {}
     if delivered_on < enrollment.enrolled_on:
-        errors["delivered_on"] = _("The enrolment began on %(date)s.") % {"date": enrollment.enrolled_on}
+        errors["delivered_on"] = _("The enrolment began on %(date)s.") % {"date": day(enrollment.enrolled_on)}
     elif delivered_on > timezone.localdate():
         errors["delivered_on"] = _("The date is in the future.")
     elif enrollment.status not in (Enrollment.Status.ENROLLED, Enrollment.Status.ACTIVE) and (
             delivered_on > enrollment.status_changed_on):
         errors["delivered_on"] = _("The enrolment has been %(status)s since %(date)s.") % {
-            "status": enrollment.get_status_display(), "date": enrollment.status_changed_on}
+            "status": enrollment.get_status_display(), "date": day(enrollment.status_changed_on)}
     elif programme.ends_on and delivered_on > programme.ends_on:
-        errors["delivered_on"] = _("The programme ended on %(date)s.") % {"date": programme.ends_on}
+        errors["delivered_on"] = _("The programme ended on %(date)s.") % {"date": day(programme.ends_on)}
     if quantity is not None and not unit.strip():
         errors["unit"] = _("Say what the quantity is counted in (kg, head, hours…).")
     elif unit.strip() and quantity is None:
@@ -382,9 +383,9 @@ def delivery_record(*, by, enrollment: Enrollment, kind: str, description: str, 
     spent = programme.deliveries.counted().aggregate(total=Sum("value"))["total"] or 0
     if spent + value > programme.budget:
         raise Conflict(_(
-            "This delivery would take the programme past its budget: %(budget)s VND, %(spent)s already "
+            "This delivery would take the programme past its budget: %(budget)s, %(spent)s already "
             "spent, %(left)s left."
-        ) % {"budget": f"{programme.budget:,}", "spent": f"{spent:,}", "left": f"{programme.budget - spent:,}"})
+        ) % {"budget": money(programme.budget), "spent": money(spent), "left": money(programme.budget - spent)})
     delivery = Delivery(enrollment=enrollment, programme=programme, kind=kind, description=description,
                         quantity=quantity, unit=unit, value=value, delivered_on=delivered_on, recorded_by=actor(by),
                         funding_source=funding_source or programme.funding_source)
@@ -401,7 +402,7 @@ def delivery_cancel(*, delivery: Delivery, by, reason: str, if_match: str | None
         raise PreconditionFailed()
     if delivery.cancelled_at is not None:
         raise Conflict(_("The delivery was already cancelled on %(date)s.") % {
-            "date": timezone.localtime(delivery.cancelled_at).date()})
+            "date": day(timezone.localtime(delivery.cancelled_at).date())})
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the delivery is cancelled.")})
     delivery.cancelled_at, delivery.cancelled_by, delivery.cancel_reason = timezone.now(), actor(by), reason
@@ -430,7 +431,7 @@ def _follow_up_errors(enrollment: Enrollment, data: Mapping) -> dict:
     errors = {}
     observed_on = data["observed_on"]
     if observed_on < enrollment.enrolled_on:
-        errors["observed_on"] = _("The enrolment began on %(date)s.") % {"date": enrollment.enrolled_on}
+        errors["observed_on"] = _("The enrolment began on %(date)s.") % {"date": day(enrollment.enrolled_on)}
     elif observed_on > timezone.localdate():
         errors["observed_on"] = _("The date is in the future.")
     if data.get("certificate") is not None and enrollment.programme.kind not in Programme.PERSON_KINDS:

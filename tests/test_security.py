@@ -69,7 +69,7 @@ class TestDjangoAdminScope:
         for url in self.pages("households", "member", member) + self.pages("households", "household", household):
             response = admin48.get(url)
             assert response.status_code == 404, url
-            assert "Mai" not in response.content.decode() and "001090004321" not in response.content.decode()
+            assert "Hoàng Thị Mai" not in response.content.decode() and "001090004321" not in response.content.decode()
 
     def test_own_areas_pages_open_but_never_show_national_ids(self, admin48, household):
         member = household.members.get(relationship="head")

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from households.models import Household, Member, PovertyCause, SupportNeed
 from households.validators import national_id_validator
+from povertycase.errors import Conflict
 
 CONFLICT = _("Someone changed this record since you opened it. Their change is shown below: look at it, "
              "then make yours again.")
@@ -26,6 +27,42 @@ def apply_errors(form: forms.Form, error: ValidationError, prefix: str = "") -> 
     for key, messages in error.message_dict.items():
         field = key.removeprefix(prefix)
         form.add_error(field if field in form.fields else None, messages)
+
+
+class refusals_on:
+    """Around a service call: its rules' refusals (a 409's message, a 400's field errors) land
+    on the form and the block is left; anything else, a stale version included, goes on up."""
+
+    def __init__(self, form: forms.Form, prefix: str = ""):
+        self.form, self.prefix = form, prefix
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if isinstance(error, Conflict):
+            self.form.add_error(None, error.message)
+            return True
+        if isinstance(error, ValidationError):
+            apply_errors(self.form, error, self.prefix)
+            return True
+        return False
+
+
+def filled(query):
+    """The query string without the form's empty fields: an empty field is no filter."""
+    query = query.copy()
+    for name in [n for n, v in query.items() if v == ""]:
+        del query[name]
+    return query
+
+
+def with_params(query, **changes) -> str:
+    """The query string with these parameters set (the next page's `after`, say)."""
+    query = query.copy()
+    for name, value in changes.items():
+        query[name] = value
+    return query.urlencode()
 
 
 class VersionedForm(forms.Form):

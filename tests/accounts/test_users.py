@@ -79,6 +79,8 @@ class TestUsers:
             ({"username": "a", "password": "quang-nam-2026", "role": "boss", "area": "20641"}, "role"),
             ({"username": "a", "password": "quang-nam-2026", "role": "officer", "area": "00004"}, "area"),
             ({"username": "a b", "password": "quang-nam-2026", "role": "officer", "area": "20641"}, "username"),
+            # "Hồ" typed in two Unicode forms would be two users: accented names are refused.
+            ({"username": "hồ.thảo", "password": "quang-nam-2026", "role": "officer", "area": "20641"}, "username"),
         ],
     )
     def test_bad_users_are_refused(self, users, client_for, body, field):

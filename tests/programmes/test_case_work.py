@@ -79,7 +79,7 @@ def test_the_whole_path(manager, officer, areas):
                    unit="").status_code == 201
     over = deliver(officer, enrolment, 2_000_000, on="2025-04-20")
     assert over.status_code == 409
-    assert "10,000,000 VND, 9,000,000 already spent, 1,000,000 left" in over.data["detail"]
+    assert "10,000,000 VND, 9,000,000 VND already spent, 1,000,000 VND left" in over.data["detail"]
     assert Delivery.objects.count() == 2
     assert deliver(officer, enrolment, 1_000_000, on="2025-04-20").status_code == 201
 

@@ -45,8 +45,18 @@ def test_an_officer_finds_a_household_typed_without_diacritics_and_adds_a_newbor
     page.get_by_label("Quan hệ với chủ hộ").select_option("child")
     page.get_by_role("button", name="Lưu").click()
     expect(page.get_by_role("status")).to_contain_text("Nguyễn Hồ An")
-    expect(page.get_by_role("cell", name="Nguyễn Hồ An")).to_be_visible()
+    expect(page.get_by_role("cell", name="Nguyễn Hồ An", exact=True)).to_be_visible()
     assert register["mine"].members.filter(full_name="Nguyễn Hồ An").exists()
+    # The history says who was added in words people read, not the stored codes.
+    added = page.get_by_role("region", name="Lịch sử thay đổi").get_by_role("listitem").filter(has_text="Nguyễn Hồ An")
+    expect(added).to_contain_text("giới tính: nam")
+    expect(added).to_contain_text("01/10/2026")
+    expect(added).not_to_contain_text("male")
+    # From the household's page, the next jobs: its review, its programmes, a case note.
+    page.get_by_role("link", name="Ghi nhận kết quả rà soát").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(register["mine"].code)
+    page.go_back()
+    expect(page.get_by_role("link", name="Viết ghi chép thăm hộ")).to_be_visible()
 
 
 def test_the_rules_messages_sit_next_to_their_fields_and_a_stale_edit_is_explained(sign_in, register):

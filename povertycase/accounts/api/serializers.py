@@ -9,7 +9,13 @@ from povertycase.fields import CharField, EmailField, ModelSerializer, RegexFiel
 
 
 class UserSerializer(ModelSerializer):
-    username = RegexField(r"^[\w.@+-]+$", max_length=150)
+    # ASCII only: the pattern then means the same to every client's regex engine, and a name
+    # typed on a phone cannot exist twice in two Unicode normal forms.
+    username = RegexField(
+        r"^[A-Za-z0-9_.@+-]+$", max_length=150,
+        error_messages={"invalid": _("Use only unaccented letters, digits and @ . + - _ (no spaces).")},
+        help_text=_("Unaccented letters, digits and @ . + - _ only; at most 150 characters."),
+    )
     password = CharField(
         write_only=True, max_length=128, style={"input_type": "password"},
         help_text=_("Write-only. Checked against the password rules."),

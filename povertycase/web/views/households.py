@@ -1,6 +1,8 @@
 """Hộ gia đình: the register of the caller's area, a household's whole file, and the officer's
 changes to households and members, through the same services and scope as the API."""
 
+import datetime
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
@@ -13,9 +15,10 @@ from django.views import View
 from households import services
 from households.api.filters import HouseholdFilter
 from households.history import household_history
-from households.models import Area, Household, Member, PovertyClass, Review
+from households.models import Area, Household, Member, PovertyClass, Review, SupportNeed
 from households.personal_data import national_id_for
 from povertycase.errors import Conflict, PreconditionFailed
+from povertycase.formats import day
 from povertycase.web.access import RolePage, WritePage
 from povertycase.web.forms import (
     CONFLICT,
@@ -25,6 +28,8 @@ from povertycase.web.forms import (
     NewHouseholdForm,
     NewMemberForm,
     apply_errors,
+    refusals_on,
+    with_params,
 )
 from programmes.models import CaseNote, Delivery, Enrollment, FollowUp
 
@@ -55,14 +60,7 @@ class HouseholdList(RolePage, View):
         more = page[PAGE - 1].code if len(page) > PAGE else None
         return render(request, "web/households/list.html", {
             "households": page[:PAGE], "filters": filters, "villages": villages, "classes": PovertyClass.choices,
-            "next": f"?{_with(query, after=more)}" if more else None, "searched": query})
-
-
-def _with(query, **changes) -> str:
-    query = query.copy()
-    for name, value in changes.items():
-        query[name] = value
-    return query.urlencode()
+            "next": f"?{with_params(query, after=more)}" if more else None, "searched": query})
 
 
 class HouseholdDetail(RolePage, View):
@@ -90,18 +88,53 @@ class HouseholdDetail(RolePage, View):
 
 
 def _readable(request, household, entries):
-    """The history as people read it: fields by their names, national IDs as the caller may see them."""
+    """The history as people read it: fields by their names, values as the pages show them
+    (choices by label, dates and money the local way, related rows by code and name), national
+    IDs as the caller may see them."""
     models = {"household": Household, "member": Member}
+    changes = []
     for entry in entries:
         for change in entry["changes"]:
-            if change["field"] == "national_id":
-                change["old"] = national_id_for(request, change["old"], household.pk)
-                change["new"] = national_id_for(request, change["new"], household.pk)
             try:
-                change["label"] = models[entry["object"]]._meta.get_field(change["field"]).verbose_name
-            except Exception:  # a field since removed keeps its code
+                change["model_field"] = models[entry["object"]]._meta.get_field(change["field"])
+            except Exception:  # a field since removed keeps its code and raw values
                 change["label"] = change["field"]
+                continue
+            change["label"] = change["model_field"].verbose_name
+            changes.append(change)
+    related = {}  # the rows history refers to by id, one query per kind of row
+    for change in changes:
+        field = change["model_field"]
+        if field.is_relation and field.name != "area":  # areas are already codes
+            related.setdefault(field.related_model, set()).update(
+                value for value in (change["old"], change["new"]) if value is not None)
+    names = {model: {row.pk: str(row) for row in model.objects.filter(pk__in=ids)} for model, ids in related.items()}
+    for change in changes:
+        field = change.pop("model_field")
+        if field.name == "national_id":
+            change["old"] = national_id_for(request, change["old"], household.pk)
+            change["new"] = national_id_for(request, change["new"], household.pk)
+        elif field.related_model in names:
+            shown = names[field.related_model]
+            change["old"], change["new"] = (shown.get(v, v) if v is not None else "—" for v in (change["old"], change["new"]))
+        else:
+            change["old"], change["new"] = _shown(field, change["old"]), _shown(field, change["new"])
     return entries
+
+
+def _shown(field, value):
+    if value is None or value == "" or value == []:
+        return "—"
+    if field.name == "support_needs":
+        labels = dict(SupportNeed.choices)
+        return ", ".join(str(labels.get(need, need)) for need in value)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if isinstance(value, datetime.date):
+        return day(value)
+    return value
 
 
 class HouseholdCreate(WritePage, View):
@@ -145,19 +178,15 @@ class HouseholdEdit(WritePage, View):
         if form.is_valid():
             changes = {k: v for k, v in form.cleaned_data.items() if k != "version"}
             try:
-                services.household_update(household=household, by=request.user, changes=changes,
-                                          if_match=form.if_match())
+                with refusals_on(form):
+                    services.household_update(household=household, by=request.user, changes=changes,
+                                              if_match=form.if_match())
+                    messages.success(request, _("Saved."))
+                    return redirect("web:household", pk=pk)
             except PreconditionFailed:
                 messages.error(request, CONFLICT)
                 return render(request, "web/households/edit.html", {
                     "household": visible_household(request, pk), "form": HouseholdForm.of(visible_household(request, pk))})
-            except Conflict as conflict:
-                form.add_error(None, conflict.message)
-            except ValidationError as error:
-                apply_errors(form, error)
-            else:
-                messages.success(request, _("Saved."))
-                return redirect("web:household", pk=pk)
         return render(request, "web/households/edit.html", {"household": household, "form": form})
 
 
@@ -228,17 +257,13 @@ class MemberEdit(WritePage, View):
         if form.is_valid():
             changes = {k: v for k, v in form.cleaned_data.items() if k != "version" and getattr(member, k) != v}
             try:
-                services.member_update(member=member, by=request.user, changes=changes, if_match=form.if_match())
+                with refusals_on(form):
+                    services.member_update(member=member, by=request.user, changes=changes, if_match=form.if_match())
+                    messages.success(request, _("Saved."))
+                    return redirect("web:household", pk=pk)
             except PreconditionFailed:
                 messages.error(request, CONFLICT)
                 return redirect("web:household-member-edit", pk=pk, member_pk=member_pk)
-            except Conflict as conflict:
-                form.add_error(None, conflict.message)
-            except ValidationError as error:
-                apply_errors(form, error)
-            else:
-                messages.success(request, _("Saved."))
-                return redirect("web:household", pk=pk)
         return render(request, "web/households/member.html", {"household": household, "member": member, "form": form})
 
 
@@ -253,17 +278,13 @@ class MemberArchive(MemberEdit):
         form = ArchiveForm(request.POST, reasons=Member.ArchiveReason.choices)
         if form.is_valid():
             try:
-                services.member_archive(member=member, by=request.user, reason=form.cleaned_data["reason"],
-                                        if_match=form.if_match())
+                with refusals_on(form):
+                    services.member_archive(member=member, by=request.user, reason=form.cleaned_data["reason"],
+                                            if_match=form.if_match())
+                    messages.success(request, _("%(name)s archived.") % {"name": member.full_name})
+                    return redirect("web:household", pk=pk)
             except PreconditionFailed:
                 messages.error(request, CONFLICT)
-                return redirect("web:household", pk=pk)
-            except Conflict as conflict:
-                form.add_error(None, conflict.message)
-            except ValidationError as error:
-                apply_errors(form, error)
-            else:
-                messages.success(request, _("%(name)s archived.") % {"name": member.full_name})
                 return redirect("web:household", pk=pk)
         return render(request, "web/households/archive.html", {"household": household, "member": member, "form": form})
 
