@@ -1,17 +1,20 @@
 """Times the review import of a generated file against PostgreSQL's own COPY of the same rows
 into a bare table, in the same run, on the same machine.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/povertycase_bench .venv/bin/python bench/review_import.py [ROWS]
+    .venv/bin/python bench/review_import.py [ROWS]
 
-It uses (and creates, with migrations) the database named in DATABASE_URL, keeps a register of
-ROWS households there between runs, and deletes the reviews it wrote after each run. The file
-it generates goes to bench/data/ (ignored by git).
+It works in a database of its own, `povertycase_bench_review_import` on the local PostgreSQL
+(BENCH_DATABASE_URL names another), created and migrated if missing; it keeps a register of
+ROWS households there (codes `BENCH-…`) between runs and deletes only the reviews of those
+households, before and after each run: it never touches data it did not write. The file it
+generates goes to bench/data/ (ignored by git).
 """
 
 import csv
 import io
 import os
 import random
+import secrets
 import sys
 import time
 import uuid
@@ -20,6 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "povertycase.settings")
+# Production settings (DEBUG off: no query log growing with the run), with a throwaway key.
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+os.environ["DATABASE_URL"] = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/povertycase_bench_review_import")
 
 
 def main(rows: int) -> None:
@@ -35,7 +42,6 @@ def main(rows: int) -> None:
     call_command("migrate", verbosity=0)
 
     from households.imports import read_table, review_columns, reviews_import
-    from households.models import Review
     from povertycase.accounts.models import User
 
     codes = _ensure_register(rows)
@@ -46,8 +52,7 @@ def main(rows: int) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
 
-    Review.history.all().delete()
-    Review.objects.all().delete()
+    _delete_bench_reviews()
     started = time.perf_counter()
     header, table = read_table(data, path.name)
     result = reviews_import(header, table, by=author)
@@ -55,14 +60,22 @@ def main(rows: int) -> None:
     assert result.created["reviews"] == rows, result
 
     copy_seconds = _copy_baseline(data, columns)
-    Review.history.all().delete()
-    Review.objects.all().delete()
+    _delete_bench_reviews()
 
     print(f"review import of {rows:,} rows ({path.relative_to(ROOT)}, {len(data) / 2**20:.1f} MiB)")
     print(f"{'':<32}{'seconds':>10}{'rows/s':>12}")
     print(f"{'povertycase reviews_import':<32}{import_seconds:>10.2f}{rows / import_seconds:>12,.0f}")
     print(f"{'PostgreSQL COPY, bare table':<32}{copy_seconds:>10.2f}{rows / copy_seconds:>12,.0f}")
     print(f"ratio import / COPY: {import_seconds / copy_seconds:.1f}x")
+
+
+def _delete_bench_reviews() -> None:
+    """The reviews of the benchmark's own households, and their history: nothing else."""
+    from households.models import Review
+
+    ours = Review.objects.filter(household__code__startswith="BENCH-")
+    Review.history.filter(household__code__startswith="BENCH-").delete()
+    ours.delete()
 
 
 def _ensure_database() -> None:
