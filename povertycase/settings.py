@@ -223,7 +223,7 @@ SPECTACULAR_SETTINGS = {
         "MemberEmploymentEnum": "households.models.Member.Employment",
         "FollowUpEmploymentEnum": "programmes.models.FollowUp.Employment",
         "DeliveryKindEnum": "programmes.models.Delivery.Kind",
-        "DisbursementPeriodEnum": [("month", "month"), ("quarter", "quarter")],
+        "DisbursementPeriodEnum": "programmes.models.Period",
     },
 }
 
