@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from povertycase.renderers import CSVRenderer, TableViewMixin, XLSXRenderer
+from povertycase.routers import ReportReads
 
 REPORT_FORMATS = {"": JSONRenderer, "csv/": CSVRenderer, "xlsx/": XLSXRenderer}
 FILE_FORMATS = {"": CSVRenderer, "xlsx/": XLSXRenderer}
@@ -48,7 +49,7 @@ def report_table(report) -> list[list]:
     return rows
 
 
-class ReportView(TableViewMixin, APIView):
+class ReportView(ReportReads, TableViewMixin, APIView):
     renderer_classes = [JSONRenderer]
     report_name = "report"
 

@@ -95,6 +95,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a file too (not shared-cache memory, whose table locks never wait), so the
     # concurrent-write tests see what production sees.
     DATABASES["default"]["TEST"] = {"NAME": env.str("SQLITE_TEST_NAME", default=str(BASE_DIR / "test-db.sqlite3"))}
+# Reports read from a replica when DATABASE_REPLICA_URL names one (povertycase/routers.py);
+# in tests it mirrors the default database.
+if replica_url := env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {**env.db_url_config(replica_url), "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+                            "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["povertycase.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

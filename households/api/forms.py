@@ -10,6 +10,7 @@ from households import forms
 from households.api.reports import AreaQuerySerializer, reported_year
 from households.models import Area, FormerUnit
 from povertycase.renderers import TableViewMixin, WorkbookRenderer
+from povertycase.routers import ReportReads
 
 
 class FormQuerySerializer(AreaQuerySerializer):
@@ -34,7 +35,7 @@ class ListQuerySerializer(FormQuerySerializer):
         return data
 
 
-class _FormView(TableViewMixin, APIView):
+class _FormView(ReportReads, TableViewMixin, APIView):
     """A form as an XLSX file; the subclass's docstring describes it (in the schema too)."""
 
     renderer_classes = [WorkbookRenderer]

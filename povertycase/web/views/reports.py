@@ -19,6 +19,7 @@ from households.reports import poverty_report, sustainability_report
 from households.tallies import years_kept
 from povertycase.access import ancestor_paths, area_path
 from povertycase.formats import money
+from povertycase.routers import report_reads
 from povertycase.web.access import RolePage
 from povertycase.web.charts import Series, bar_chart, line_chart
 from programmes.reports import programmes_summary
@@ -167,6 +168,10 @@ def lasting_figures(area: Area | None, exit_year: int) -> dict:
 
 class Index(RolePage, View):
     def get(self, request):
+        with report_reads():
+            return self.page(request)
+
+    def page(self, request):
         user = request.user
         reported = list(years_kept())[1:]
         query = ReportQuery(request.GET or None, user=user, years=reported)
