@@ -21,6 +21,7 @@ from households.models import Area, FormerUnit, Household, Member, PovertyStanda
 from households.poverty import poverty_class_for, transitions_for
 from households.search import fold
 from povertycase.access import actor, covers, is_country_admin
+from povertycase.bulk import any_of, history_of
 from povertycase.errors import Conflict, PreconditionFailed, version_matches
 
 AREA_CODE_PATTERNS = {
@@ -670,53 +671,56 @@ def review_update(*, review: Review, by, changes: Mapping, if_match: str | None 
     return review
 
 
-def _approve(reviews: list[Review], *, by, decision_number: str, decision_date: date):
-    """Approves drafts, supersedes what they correct, and recomputes the transitions of every
-    approved review of the households concerned (an earlier review changes the later ones)."""
+def _approve(drafts: list[tuple], *, by, decision_number: str, decision_date: date):
+    """Approves drafts, given as (id, household_id, corrects_id), supersedes what they correct,
+    and recomputes the transitions of every approved review of the households concerned (an
+    earlier review changes the later ones). Set-based, for a commune's list at once: one
+    UPDATE per distinct new value, and the history rows copied from the updated rows."""
+    if not drafts:
+        return
     now = timezone.now()
-    for review in reviews:
-        review.status = Review.Status.APPROVED
-        review.approved_at, review.approved_by = now, actor(by)
-        review.decision_number, review.decision_date = decision_number, decision_date
-        review.version += 1
-    corrected = [r.corrects_id for r in reviews if r.corrects_id]
-    superseded = list(Review.objects.filter(pk__in=corrected))
-    for review in superseded:
-        review.status = Review.Status.SUPERSEDED
-        review.version += 1
-    household_ids = {r.household_id for r in reviews}
-    chain: dict = {}
-    changed = {r.pk: r for r in reviews}
-    stored = (
-        Review.objects.approved()
-        .filter(household_id__in=household_ids)
-        .exclude(pk__in=[*changed, *corrected])
-        .chronological()
-    )
-    for review in [*stored, *reviews]:
-        chain.setdefault(review.household_id, []).append(review)
-    households = []
-    for household_id, household_reviews in chain.items():
-        household_reviews.sort(key=lambda r: (r.year, r.reviewed_on, r.approved_at, str(r.pk)))
-        transitions = transitions_for([r.poverty_class for r in household_reviews],
-                                      [r.standard_id for r in household_reviews])
-        for review, transition in zip(household_reviews, transitions):
-            if review.transition != transition:
-                review.transition = transition
-                changed[review.pk] = review
-        latest = household_reviews[-1]
-        households.append(Household(pk=household_id, poverty_class=latest.poverty_class,
-                                    poverty_class_year=latest.year, version=F("version") + 1))
-    for review in [*changed.values(), *superseded]:
-        _attribute(review, by)
-    bulk_update_with_history(
-        [*superseded, *changed.values()],
-        Review,
-        ["status", "approved_at", "approved_by", "decision_number", "decision_date", "transition", "version"],
-        batch_size=1000,
-        default_user=actor(by),
-    )
-    Household.objects.bulk_update(households, ["poverty_class", "poverty_class_year", "version"], batch_size=1000)
+    draft_ids = {draft[0] for draft in drafts}
+    corrected = [draft[2] for draft in drafts if draft[2]]
+    household_ids = {draft[1] for draft in drafts}
+    chains: dict = {}
+    rows = (Review.objects.filter(household_id__in=any_of(household_ids))
+            .filter(status__in=[Review.Status.APPROVED, Review.Status.DRAFT]).exclude(pk__in=corrected)
+            .values("pk", "household_id", "year", "reviewed_on", "approved_at", "poverty_class", "standard_id",
+                    "transition", "status"))
+    for row in rows:
+        if row["pk"] in draft_ids:
+            row["approved_at"] = now
+        elif row["status"] != Review.Status.APPROVED:
+            continue
+        chains.setdefault(row["household_id"], []).append(row)
+    changed: dict = {}
+    standings = {}
+    for household, chain in chains.items():
+        chain.sort(key=lambda r: (r["year"], r["reviewed_on"], r["approved_at"], str(r["pk"])))
+        transitions = transitions_for([r["poverty_class"] for r in chain], [r["standard_id"] for r in chain])
+        for row, transition in zip(chain, transitions):
+            if transition != row["transition"] or row["pk"] in draft_ids:
+                changed.setdefault(transition, []).append(row["pk"])
+        standings[household] = (chain[-1]["poverty_class"], chain[-1]["year"])
+    bump = {"version": F("version") + 1, "updated_at": now}
+    restamped = []
+    for transition, pks in changed.items():
+        Review.objects.filter(pk__in=any_of(pk for pk in pks if pk in draft_ids)).update(
+            transition=transition, status=Review.Status.APPROVED, approved_at=now, approved_by=actor(by),
+            decision_number=decision_number, decision_date=decision_date, **bump)
+        stored = [pk for pk in pks if pk not in draft_ids]
+        Review.objects.filter(pk__in=any_of(stored)).update(transition=transition, **bump)
+        restamped.extend(stored)
+    Review.objects.filter(pk__in=any_of(corrected)).update(status=Review.Status.SUPERSEDED, **bump)
+    history_of(Review.objects.filter(pk__in=any_of([*draft_ids, *restamped, *corrected])), by=by, when=now)
+    classes: dict = {}
+    for household, standing in standings.items():
+        classes.setdefault(standing, []).append(household)
+    for (poverty_class, year), pks in classes.items():
+        (Household.objects.filter(pk__in=any_of(pks))
+         .exclude(poverty_class=poverty_class, poverty_class_year=year)
+         .update(poverty_class=poverty_class, poverty_class_year=year, **bump))
+    history_of(Household.objects.filter(pk__in=any_of(household_ids), updated_at=now), by=by, when=now)
     tallies.households_changed(household_ids)
 
 
@@ -743,7 +747,8 @@ def review_approve(*, review: Review, by, decision_number: str, decision_date: d
         raise ValidationError(errors)
     if review.corrects_id:
         Review.objects.select_for_update().filter(pk=review.corrects_id).get()
-    _approve([review], by=by, decision_number=decision_number, decision_date=decision_date)
+    _approve([(review.pk, review.household_id, review.corrects_id)], by=by, decision_number=decision_number,
+             decision_date=decision_date)
     return Review.objects.get(pk=review.pk)
 
 
@@ -760,7 +765,7 @@ def reviews_approve_in_area(*, by, reviews, area: Area, year: int, decision_numb
     drafts = list(
         reviews.select_related(None).select_for_update()
         .filter(status=Review.Status.DRAFT, year=year, household__area__path__startswith=area.path)
-        .order_by("pk")
+        .order_by("pk").values_list("pk", "household_id", "corrects_id")
     )
     _approve(drafts, by=by, decision_number=decision_number, decision_date=decision_date)
     return len(drafts)
