@@ -4,6 +4,8 @@
 #   entrypoint.sh migrate         apply the migrations (once per release, before serve)
 #   entrypoint.sh collectstatic   write the static files to STATIC_ROOT
 #   entrypoint.sh healthcheck     exit 0 if GET /api/v1/health/ answers 200 (the image's check)
+#   entrypoint.sh worker          a Celery worker: runs the background jobs (needs CELERY_BROKER_URL)
+#   entrypoint.sh beat            the Celery scheduler: starts the scheduled jobs (run exactly one)
 #   entrypoint.sh manage ARGS     any manage.py command (createsuperuser, load_official_areas, ...)
 # Settings come from the environment or .env (povertycase/settings.py, .env.example).
 set -eu
@@ -48,11 +50,21 @@ request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/health/",
 urllib.request.urlopen(request, timeout=5)
 '
         ;;
+    worker)
+        # One job at a time per process (each is one long transaction); more processes: --concurrency.
+        exec "$PYTHON" -m celery -A povertycase worker --loglevel "${LOG_LEVEL:-INFO}" "$@"
+        ;;
+    beat)
+        # Beat keeps the times it last ran each schedule in a file: /tmp, the image's one
+        # writable place (a lost file only means the schedule is read afresh).
+        exec "$PYTHON" -m celery -A povertycase beat --loglevel "${LOG_LEVEL:-INFO}" \
+            --schedule "${CELERY_BEAT_SCHEDULE_FILE:-/tmp/celerybeat-schedule}" "$@"
+        ;;
     manage)
         exec "$PYTHON" manage.py "$@"
         ;;
     *)
-        echo "usage: $0 [serve|migrate|collectstatic|healthcheck|manage ARGS...]" >&2
+        echo "usage: $0 [serve|migrate|collectstatic|healthcheck|worker|beat|manage ARGS...]" >&2
         exit 2
         ;;
 esac

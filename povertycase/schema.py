@@ -45,6 +45,8 @@ ETAG = {"schema": {"type": "string"}, "description": str(_(
     "unchanged, or in If-None-Match to read it only if it changed."))}
 CONTENT_DISPOSITION = {"schema": {"type": "string"}, "description": str(_(
     "`attachment; filename=\"...\"`: the name to save the file under."))}
+LOCATION = {"schema": {"type": "string", "format": "uri"}, "description": str(_(
+    "The URL of the job that does the work: read it (GET) for its state, progress, result or errors."))}
 RETRY_AFTER = {"schema": {"type": "integer"}, "description": str(_("Seconds to wait before trying again."))}
 NO_NUL = "^[^\\u0000]*$"
 
@@ -85,6 +87,8 @@ class AutoSchema(SpectacularAutoSchema):
             headers["ETag"] = ETAG
         if status_code == "429":
             headers["Retry-After"] = RETRY_AFTER
+        if status_code == "202":
+            headers["Location"] = LOCATION
         return headers
 
     def _map_basic_serializer(self, serializer, direction):

@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "povertycase.accounts",
     "households",
     "programmes",
+    "povertycase.jobs",
     "povertycase.web",
 ]
 
@@ -151,6 +153,30 @@ IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
 # Row errors listed in a refused import's answer (the count says how many there were).
 IMPORT_MAX_LISTED_ERRORS = env.int("IMPORT_MAX_LISTED_ERRORS", default=1000)
 
+# Background jobs (povertycase/jobs) on Celery. With no broker (make run) a job runs in the web
+# process, inside the request that starts it, which then answers 202 with the job finished.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_IGNORE_RESULT = True  # a job's state and result are kept on the job's row
+# A job lost with its worker is delivered again (the job runs at most once to success);
+# Redis hands an unacknowledged job to another worker after the visibility timeout, so the
+# timeout is longer than any job.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=12 * 3600)}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    # The new year's report figures, built before anyone asks for them.
+    "year-figures": {"task": "households.build_year_figures",
+                     "schedule": crontab(minute=5, hour=0, day_of_month=1, month_of_year=1)},
+}
+# Above these sizes the work runs as a job and the request answers 202 Accepted with it.
+IMPORT_JOB_ROWS = env.int("IMPORT_JOB_ROWS", default=5000)  # rows of an import file, dry runs too
+RECLASSIFY_JOB_DRAFTS = env.int("RECLASSIFY_JOB_DRAFTS", default=1000)  # drafts a standard correction re-classifies
+APPROVAL_JOB_DRAFTS = env.int("APPROVAL_JOB_DRAFTS", default=2000)  # drafts an area's approval approves
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "povertycase.accounts.tokens.TokenAuthentication",
@@ -229,6 +255,8 @@ SPECTACULAR_SETTINGS = {
         "MemberEmploymentEnum": "households.models.Member.Employment",
         "FollowUpEmploymentEnum": "programmes.models.FollowUp.Employment",
         "DeliveryKindEnum": "programmes.models.Delivery.Kind",
+        "JobKindEnum": "povertycase.jobs.models.Job.Kind",
+        "JobStateEnum": "povertycase.jobs.models.Job.State",
         "DisbursementPeriodEnum": "programmes.models.Period",
     },
 }

@@ -25,6 +25,7 @@ api_v1 = [
     path("", include(accounts.urls)),
     path("", include("households.api.urls")),
     path("", include("programmes.api.urls")),
+    path("", include("povertycase.jobs.api.urls")),
 ]
 
 # The browsable API's session login, as rest_framework.urls has it, throttled.

@@ -53,7 +53,7 @@ class HealthView(APIView):
 # The resources a client starts from, by the URL names of their lists.
 RESOURCES = ["area-list", "former-unit-list", "household-list", "member-list", "poverty-standard-list",
              "review-list", "programme-list", "enrollment-list", "delivery-list", "follow-up-list",
-             "case-note-list", "user-list", "access-log-list", "import-households", "import-reviews",
+             "case-note-list", "user-list", "access-log-list", "job-list", "import-households", "import-reviews",
              "report-poverty", "report-sustainability", "report-programmes", "report-form-poor-households",
              "report-form-review-result", "report-form-deprivations", "report-form-causes", "auth-token", "auth-me"]
 

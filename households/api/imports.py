@@ -11,13 +11,14 @@ from rest_framework.views import APIView
 from households.imports import (
     HOUSEHOLD_COLUMNS,
     ImportRejected,
+    ImportResult,
     RowError,
-    households_import,
-    read_table,
     review_columns,
-    reviews_import,
     size_text,
 )
+from households.jobs import import_or_start, import_refusal
+from povertycase.jobs.api.views import ACCEPTED, accepted
+from povertycase.jobs.models import Job
 from povertycase.renderers import TableViewMixin
 
 
@@ -59,33 +60,35 @@ class ImportErrorsSerializer(serializers.Serializer):
 
 class _ImportView(APIView):
     parser_classes = [MultiPartParser]
-    run = None
+    job_kind = None
+
+    @classmethod
+    def run(cls, data, *, by) -> ImportResult | Job:
+        """The import, its dry run, or the job that does either for a long file, for the data of a
+        request (`file`, `dry_run`): the API and the browser's import page share it. Raises
+        ImportRejected; every refusal has one shape, `errors` by row and column (row 0: the request)."""
+        form = ImportRequestSerializer(data=data)
+        if not form.is_valid():
+            raise ImportRejected([RowError(0, field, str(m)) for field, messages in form.errors.items()
+                                  for m in messages])
+        upload = form.validated_data["file"]
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            raise ImportRejected([RowError(0, "file", _("The file is larger than %(size)s.") % {
+                "size": size_text(settings.IMPORT_MAX_BYTES)})])
+        return import_or_start(kind=cls.job_kind, by=by, data=upload.read(), filename=upload.name,
+                               dry_run=form.validated_data["dry_run"])
 
     def post(self, request):
-        # Every 400 of an import has one shape, `errors` by row and column; row 0 is the request.
-        form = ImportRequestSerializer(data=request.data)
         try:
-            if not form.is_valid():
-                raise ImportRejected([RowError(0, field, str(m)) for field, messages in form.errors.items()
-                                      for m in messages])
-            upload = form.validated_data["file"]
-            if upload.size > settings.IMPORT_MAX_BYTES:
-                raise ImportRejected([RowError(0, "file", _("The file is larger than %(size)s.") % {
-                    "size": size_text(settings.IMPORT_MAX_BYTES)})])
-            header, rows = read_table(upload.read(), upload.name, max_rows=settings.IMPORT_MAX_ROWS,
-                                      max_unpacked=settings.IMPORT_MAX_UNCOMPRESSED_BYTES)
-            result = type(self).run(header, rows, by=request.user, dry_run=form.validated_data["dry_run"])
+            outcome = self.run(request.data, by=request.user)
         except ImportRejected as rejected:
-            return Response(_errors_body(rejected), status=status.HTTP_400_BAD_REQUEST)
-        return Response(ImportResultSerializer(result).data)
+            return Response(import_refusal(rejected), status=status.HTTP_400_BAD_REQUEST)
+        if isinstance(outcome, Job):
+            return accepted(request, outcome)
+        return Response(ImportResultSerializer(outcome).data)
 
 
-def _errors_body(rejected: ImportRejected) -> dict:
-    return {"errors": [e.__dict__ for e in rejected.errors[:settings.IMPORT_MAX_LISTED_ERRORS]],
-            "error_count": rejected.count, "stopped_early": not rejected.complete}
-
-
-IMPORT_RESPONSES = {200: ImportResultSerializer, 400: ImportErrorsSerializer}
+IMPORT_RESPONSES = {200: ImportResultSerializer, 202: ACCEPTED, 400: ImportErrorsSerializer}
 
 
 class HouseholdImportView(_ImportView):
@@ -100,9 +103,10 @@ class HouseholdImportView(_ImportView):
     full_name, sex, date_of_birth (YYYY-MM-DD or DD/MM/YYYY), national_id, relationship,
     ethnicity, has_health_insurance, disability (0/1), education_level, employment. Households
     are matched by code, members by national ID or name and date of birth. Any error: nothing
-    is written."""
+    is written. A file of more than IMPORT_JOB_ROWS rows (default 5,000) is imported, or checked,
+    by a job (202), whose `result` or `errors` are this answer's 200 or 400 body."""
 
-    run = staticmethod(households_import)
+    job_kind = Job.Kind.HOUSEHOLD_IMPORT
 
     @extend_schema(request={"multipart/form-data": ImportRequestSerializer}, responses=IMPORT_RESPONSES)
     def post(self, request):
@@ -114,9 +118,11 @@ class ReviewImportView(_ImportView):
     (periodic/regular), reviewed_on (YYYY-MM-DD or DD/MM/YYYY), income_per_capita (whole VND per
     person per month, digits only) and one 0/1 column for each indicator code of the standard in
     force for the year (see the template). Rows become draft reviews; a row that matches a stored
-    review changes it while it is a draft. Any error: nothing is written."""
+    review changes it while it is a draft. Any error: nothing is written. A file of more than
+    IMPORT_JOB_ROWS rows (default 5,000) is imported, or checked, by a job (202), whose `result`
+    or `errors` are this answer's 200 or 400 body."""
 
-    run = staticmethod(reviews_import)
+    job_kind = Job.Kind.REVIEW_IMPORT
 
     @extend_schema(request={"multipart/form-data": ImportRequestSerializer}, responses=IMPORT_RESPONSES)
     def post(self, request):

@@ -1,11 +1,12 @@
 from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from households import services
+from households import jobs, services
 from households.api import serializers as s
 from households.api.filters import (
     AccessLogFilter,
@@ -32,6 +33,8 @@ from povertycase.etags import (
     VersionedRetrieveMixin,
     versioned_response,
 )
+from povertycase.jobs.api.views import ACCEPTED, accepted
+from povertycase.jobs.models import Job
 from povertycase.permissions import AdminOnly, AdminWrites, CountryAdminWrites, ManagerAccess
 from povertycase.viewsets import ListCreatePatchViewSet
 
@@ -263,7 +266,15 @@ class MemberViewSet(
 
 @extend_schema_view(
     create=extend_schema(request=s.PovertyStandardSerializer, responses={201: s.PovertyStandardSerializer}),
-    partial_update=extend_schema(request=s.PovertyStandardUpdateSerializer, responses=s.PovertyStandardSerializer),
+    partial_update=extend_schema(request=s.PovertyStandardUpdateSerializer, responses={
+        200: s.PovertyStandardSerializer,
+        202: ACCEPTED,
+    }, description=_(
+        "Correct a standard (an admin of the whole country). Its draft reviews are classified again; "
+        "approved reviews keep the class their decision gave them. With more drafts than "
+        "RECLASSIFY_JOB_DRAFTS (default 1,000) the correction and the re-classification run together as "
+        "a job (202): until it succeeds the standard reads as before, and its business-rule errors "
+        "(overlapping years, a removed indicator in use) are the job's `errors`.")),
 )
 class PovertyStandardViewSet(ListCreatePatchViewSet):
     """Multidimensional poverty standards: income lines, average-living ceilings and indicators,
@@ -286,10 +297,14 @@ class PovertyStandardViewSet(ListCreatePatchViewSet):
     def perform_create(self, serializer):
         serializer.instance = services.standard_create(by=self.request.user, **serializer.validated_data)
 
-    def perform_update(self, serializer):
-        services.standard_update(standard=serializer.instance, by=self.request.user,
-                                 changes=serializer.validated_data)
-        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+    def partial_update(self, request, code=None):
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        outcome = jobs.standard_update_or_start(standard=serializer.instance, by=request.user,
+                                                changes=serializer.validated_data)
+        if isinstance(outcome, Job):
+            return accepted(request, outcome)
+        return Response(self.get_serializer(self.get_queryset().get(pk=outcome.pk)).data)
 
     @extend_schema(request=s.ClassifyRequestSerializer, responses=s.ClassificationSerializer)
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
@@ -364,17 +379,20 @@ class ReviewViewSet(
         return versioned_response(s.ReviewSerializer, self.get_queryset().get(pk=review.pk),
                                   context=self.get_serializer_context())
 
-    @extend_schema(request=s.AreaApprovalSerializer, responses=s.AreaApprovalResultSerializer,
-                   operation_id="v1_reviews_approve_area")
+    @extend_schema(request=s.AreaApprovalSerializer, operation_id="v1_reviews_approve_area",
+                   responses={200: s.AreaApprovalResultSerializer, 202: ACCEPTED})
     @action(detail=False, methods=["post"], url_path="approve", filterset_class=None, pagination_class=None)
     def approve_area(self, request):
         """Approve every draft review of a year in an area (managers): one recognition
-        decision for a commune's whole list."""
+        decision for a commune's whole list. More drafts than APPROVAL_JOB_DRAFTS (default 2,000)
+        are approved by a job (202), whose `errors` say why if it is refused."""
         serializer = s.AreaApprovalSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        count = services.reviews_approve_in_area(by=request.user, reviews=self.get_queryset(),
-                                                 **serializer.validated_data)
-        return Response({"approved": count})
+        outcome = jobs.area_approval_or_start(by=request.user, reviews=self.get_queryset(),
+                                              **serializer.validated_data)
+        if isinstance(outcome, Job):
+            return accepted(request, outcome)
+        return Response({"approved": outcome})
 
 
 class AccessLogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -193,6 +193,38 @@ def test_a_file_with_an_error_writes_nothing_and_a_good_one_is_imported_on_confi
     assert Review.objects.count() == 2
 
 
+def test_a_long_file_is_checked_and_imported_by_background_jobs(log_in, live_server, register, settings):
+    settings.IMPORT_JOB_ROWS = 1  # a long file: with no broker, its job runs before the page answers
+    page = log_in("officer")
+    page.goto(live_server.url + "/reviews/import/")
+    good = review_file([(register["mine"].code, "1000000", ["water", "latrine", "telecom"]),
+                        (register["second"].code, "2000000", [])])
+    page.get_by_label("Kết quả rà soát: mỗi dòng một kết quả rà soát").check()
+    page.get_by_label("Tệp (CSV hoặc XLSX)").set_input_files({"name": "reviews.csv", "mimeType": "text/csv", "buffer": good})
+    page.get_by_role("button", name="Kiểm tra tệp").click()
+    page.wait_for_url("**/reviews/import/jobs/*/")
+    expect(page.get_by_role("heading", name="reviews.csv: đã kiểm tra 2 dòng, không có lỗi")).to_be_visible()
+    assert not Review.objects.exists()
+    page.get_by_role("button", name="Nhập ngay").click()
+    page.wait_for_url("**/reviews/import/jobs/*/")
+    expect(page.get_by_role("heading", name="reviews.csv: đã nhập 2 dòng")).to_be_visible()
+    assert Review.objects.count() == 2
+
+    bad = review_file([(register["mine"].code, "abc", ["water"]), ("20641-999999", "1000000", [])])
+    page.goto(live_server.url + "/reviews/import/")
+    page.get_by_label("Kết quả rà soát: mỗi dòng một kết quả rà soát").check()
+    page.get_by_label("Tệp (CSV hoặc XLSX)").set_input_files({"name": "bad.csv", "mimeType": "text/csv", "buffer": bad})
+    page.get_by_role("button", name="Kiểm tra tệp").click()
+    page.wait_for_url("**/reviews/import/jobs/*/")
+    expect(page.get_by_role("heading", name="Tệp có 2 lỗi: chưa ghi dữ liệu nào.")).to_be_visible()
+    expect(page.get_by_role("button", name="Nhập ngay")).to_have_count(0)
+    # Another commune's officer does not find the job.
+    job = page.url
+    page.get_by_role("button", name="Đăng xuất").click()
+    log_in("hanoi")
+    assert page.goto(job).status == 404
+
+
 def test_another_communes_household_and_review_are_not_found(log_in, live_server, register):
     theirs = draft(register["elsewhere"])
     page = log_in("officer")

@@ -9,7 +9,6 @@ import secrets
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -28,12 +27,15 @@ from django.views import View
 
 from households import services
 from households.api.filters import ReviewFilter
-from households.api.imports import HouseholdImportView, ReviewImportView
+from households.api.imports import HouseholdImportView, ImportResultSerializer, ReviewImportView
+from households.imports import ImportRejected
+from households.jobs import import_refusal
 from households.models import Area, Household, Member, PovertyClass, PovertyStandard, Review
 from povertycase.access import area_path
 from povertycase.accounts.models import User
 from povertycase.errors import Conflict, PreconditionFailed
 from povertycase.formats import money
+from povertycase.jobs.models import Job
 from povertycase.web.access import RolePage, WritePage
 from povertycase.web.forms import CONFLICT, apply_errors, filled, refusals_on, with_params
 from povertycase.web.review_forms import (
@@ -377,18 +379,16 @@ STASH = "review_import"
 STASH_HOURS = 12
 
 
-@dataclass
-class _ApiRequest:
-    """What the API's import view reads of its request: the form's data and who acts. The
-    browser's upload goes through that view's checks (size, rows, unpacked size) and answer."""
-
-    data: dict
-    user: object
-
-
-def _import(kind: str, upload, user, *, dry_run: bool) -> tuple[bool, dict]:
-    response = IMPORT_VIEWS[kind]().post(_ApiRequest({"file": upload, "dry_run": dry_run}, user))
-    return response.status_code == 200, response.data
+def _import(kind: str, upload, user, *, dry_run: bool) -> tuple[int, dict]:
+    """As the API answers: 200 with the result, 400 with the errors, or 202 with the job that
+    checks or imports a long file in the background."""
+    try:
+        outcome = IMPORT_VIEWS[kind].run({"file": upload, "dry_run": dry_run}, by=user)
+    except ImportRejected as rejected:
+        return 400, import_refusal(rejected)
+    if isinstance(outcome, Job):
+        return 202, {"id": outcome.pk}
+    return 200, ImportResultSerializer(outcome).data
 
 
 def _stash_dir() -> Path:
@@ -449,11 +449,13 @@ class ImportPage(WritePage, View):
         if not form.is_valid():
             return self.page(request, form)
         kind, upload = form.cleaned_data["kind"], form.cleaned_data["file"]
-        ok, body = _import(kind, upload, request.user, dry_run=True)
-        if not ok:
+        status, body = _import(kind, upload, request.user, dry_run=True)
+        if status == 400:
             _drop_stash(request)
             return self.page(request, form, **_refused(form, body))
         token = _stash(request, kind, upload)
+        if status == 202:
+            return redirect("web:review-import-job", pk=body["id"])
         return self.page(request, form, result=body, checking=True, counts=_counts(body), token=token,
                          name=upload.name)
 
@@ -473,15 +475,44 @@ class ImportConfirm(WritePage, View):
             return redirect("web:review-import")
         try:
             with open(stored, "rb") as data:
-                ok, body = _import(stash["kind"], File(data, name=stash["name"]), request.user, dry_run=False)
+                status, body = _import(stash["kind"], File(data, name=stash["name"]), request.user, dry_run=False)
         finally:
             _drop_stash(request)
+        if status == 202:
+            return redirect("web:review-import-job", pk=body["id"])
         form = ImportForm(initial={"kind": stash["kind"]})
-        if not ok:  # the register changed between the check and the import
+        if status == 400:  # the register changed between the check and the import
             return render(request, "web/reviews/import.html", {"form": form, "year": this_year(),
                                                                **_refused(form, body)})
         return render(request, "web/reviews/import.html", {"form": form, "year": this_year(), "result": body,
                                                            "counts": _counts(body), "name": stash["name"]})
+
+
+class ImportJob(WritePage, View):
+    """A long file checked or imported in the background: its progress while it runs (the page
+    reloads itself), then the same answer as a short file's, with the confirmation after a
+    clean check."""
+
+    IMPORTS = (Job.Kind.HOUSEHOLD_IMPORT, Job.Kind.REVIEW_IMPORT)
+
+    def get(self, request, pk):
+        try:
+            job = Job.objects.visible_to(request.user).get(pk=pk, kind__in=self.IMPORTS)
+        except (Job.DoesNotExist, ValidationError):
+            raise Http404
+        kind = ImportForm.HOUSEHOLDS if job.kind == Job.Kind.HOUSEHOLD_IMPORT else ImportForm.REVIEWS
+        form = ImportForm(initial={"kind": kind})
+        context = {"form": form, "year": this_year(), "job": job, "name": job.upload_name}
+        if job.state == Job.State.FAILED:
+            context.update(_refused(form, job.errors) if "errors" in (job.errors or {}) else {})
+            if "errors" not in (job.errors or {}):
+                form.add_error(None, (job.errors or {}).get("detail", _("The job failed: nothing was written.")))
+        elif job.state == Job.State.SUCCEEDED:
+            checking = job.result["dry_run"]
+            stash = request.session.get(STASH)
+            context.update(result=job.result, checking=checking, counts=_counts(job.result),
+                           token=stash["token"] if checking and stash else None)
+        return render(request, "web/reviews/import.html", context)
 
 
 urlpatterns = [
@@ -491,6 +522,7 @@ urlpatterns = [
     path("reviews/approvals/", ApprovalQueue.as_view(), name="review-approvals"),
     path("reviews/import/", ImportPage.as_view(), name="review-import"),
     path("reviews/import/confirm/", ImportConfirm.as_view(), name="review-import-confirm"),
+    path("reviews/import/jobs/<uuid:pk>/", ImportJob.as_view(), name="review-import-job"),
     path("reviews/<uuid:pk>/", ReviewDetail.as_view(), name="review"),
     path("reviews/<uuid:pk>/edit/", ReviewEdit.as_view(), name="review-edit"),
     path("reviews/<uuid:pk>/correct/", ReviewCorrect.as_view(), name="review-correct"),
