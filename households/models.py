@@ -616,6 +616,10 @@ class AreaTally(models.Model):
         indexes = [
             models.Index(fields=["path", "year"], name="area_tally_path_idx"),
             models.Index(fields=["depth", "year"], name="area_tally_depth_idx"),
+            # A province's communes (depth 2, a year, a measure, the path's prefix) without
+            # scanning the communes of the whole country; the pattern class serves LIKE 'S01/%'.
+            models.Index(fields=["depth", "year", "measure", "path"], name="area_tally_children_idx",
+                         opclasses=["int2_ops", "int2_ops", "text_ops", "varchar_pattern_ops"]),
         ]
 
 
