@@ -11,6 +11,7 @@ import uuid
 from datetime import date, datetime
 from datetime import timezone as dt_timezone
 
+from dateutil.relativedelta import relativedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from tqdm import tqdm
@@ -20,7 +21,7 @@ from households.models import Area, Household, Member, PovertyClass, PovertyStan
 from households.poverty import transitions_for
 from households.search import fold
 from povertycase.bulk import insert_rows
-from programmes.models import Delivery, Enrollment, FollowUp, Programme
+from programmes.models import Delivery, Enrollment, FollowUp, FollowUpDue, Programme
 
 YEARS = (2022, 2023, 2024, 2025)
 HOUSEHOLDS_PER_COMMUNE = 300
@@ -65,7 +66,8 @@ class Command(BaseCommand):
         self.rng = random.Random(seed)
         self.now = datetime.now(dt_timezone.utc)
         self.standard = PovertyStandard.objects.get(code="VN-2022-2025")
-        self.batches = {model: [] for model in (Household, Member, Review, Enrollment, Delivery, FollowUp)}
+        self.batches = {model: [] for model in (Household, Member, Review, Enrollment, Delivery, FollowUp,
+                                                 FollowUpDue)}
         self.indicators = list(self.standard.indicators.values_list("code", flat=True))
         with transaction.atomic():
             communes = self._areas(households)
@@ -221,8 +223,18 @@ class Command(BaseCommand):
                 "created_at": self.now})
         if completed:
             working = rng.random() < (0.7 if classes[-1] != POOR else 0.4)
+            follow_up_id, observed_on = uuid.uuid4(), date(2025, 6, 20)
+            # What the enrolment owes after completing, met as the service meets it: by the first
+            # follow-up observed from two weeks before the due date (the 12-month visit of a
+            # livelihood project stays open, overdue).
+            completed_on = date(2024, 12, 15)
+            for months in ((1, 6) if training else (6, 12)):
+                due_on = completed_on + relativedelta(months=months)
+                self.batches[FollowUpDue].append({
+                    "enrollment_id": enrollment_id, "months": months, "due_on": due_on,
+                    "met_by_id": follow_up_id if observed_on >= due_on - FollowUpDue.GRACE else None})
             self.batches[FollowUp].append({
-                "id": uuid.uuid4(), "enrollment_id": enrollment_id, "observed_on": date(2025, 6, 20),
+                "id": follow_up_id, "enrollment_id": enrollment_id, "observed_on": observed_on,
                 "income_per_capita": rng.randint(800_000, 3_000_000),
                 "employment": "wage" if working else "unemployed",
                 "monthly_earnings": rng.randint(3, 9) * 1_000_000 if working else None,
