@@ -25,19 +25,20 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "vi-VN", "viewport": {"width": 390, "height": 844}}
 
 
+def log_in(page, live_server, username):
+    """Opens `/`, logs in as `username` through the login page, and returns the page."""
+    page.goto(live_server.url + "/")
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url("**/households/")
+    return page
+
+
 @pytest.fixture
 def sign_in(live_server, page, users):
-    """Opens `/`, logs in as `username` through the login page, and returns the page."""
-
-    def sign_in(username):
-        page.goto(live_server.url + "/")
-        page.get_by_label("Tên đăng nhập").fill(username)
-        page.get_by_label("Mật khẩu").fill(PASSWORD)
-        page.get_by_role("button", name="Đăng nhập").click()
-        page.wait_for_url("**/households/")
-        return page
-
-    return sign_in
+    """`sign_in(username)`: `log_in` with this test's page and server (and its users)."""
+    return lambda username: log_in(page, live_server, username)
 
 
 class Weights:

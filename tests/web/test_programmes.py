@@ -13,20 +13,11 @@ from playwright.sync_api import expect
 
 from programmes.models import CaseNote, Delivery, Enrollment
 from programmes.services import delivery_record, enrollment_create, programme_create
-from tests.factories import PASSWORD, HouseholdFactory, member_data
+from tests.factories import HouseholdFactory, member_data
 from tests.programmes.helpers import approve
-from tests.web.conftest import Weights
+from tests.web.conftest import Weights, log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def log_in(page, live_server, username):
-    page.goto(live_server.url + "/login/")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url("**/households/")
-    return page
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from households import services
 from households.imports import review_columns
 from households.models import Review
 from povertycase.access import SYSTEM
-from tests.factories import PASSWORD, HouseholdFactory, member_data
+from tests.factories import HouseholdFactory, member_data
 from tests.web.conftest import Weights
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,19 +25,6 @@ def vietnamese(settings):
     """The site's language, as in production (the suite's is English): what the server writes in
     it, a review's explanation or a page asked for without a language, reads as users see it."""
     settings.LANGUAGE_CODE = "vi"
-
-
-@pytest.fixture
-def log_in(live_server, page, users):
-    def log_in(username):
-        page.goto(live_server.url + "/")
-        page.get_by_label("Tên đăng nhập").fill(username)
-        page.get_by_label("Mật khẩu").fill(PASSWORD)
-        page.get_by_role("button", name="Đăng nhập").click()
-        page.wait_for_url("**/households/")
-        return page
-
-    return log_in
 
 
 @pytest.fixture
@@ -56,8 +43,8 @@ def draft(household, income=1_000_000, deprivations=("water", "latrine", "teleco
                                   deprivations=deprivations)
 
 
-def test_an_officer_records_a_review_by_the_indicators_names_and_reads_the_class(log_in, live_server, register):
-    page = log_in("officer")
+def test_an_officer_records_a_review_by_the_indicators_names_and_reads_the_class(sign_in, live_server, register):
+    page = sign_in("officer")
     today, household = timezone.localdate(), register["mine"]
     page.get_by_role("link", name="Rà soát", exact=True).click()
     page.get_by_role("link", name="Ghi nhận kết quả rà soát").click()
@@ -101,12 +88,12 @@ def test_an_officer_records_a_review_by_the_indicators_names_and_reads_the_class
     assert Review.objects.filter(household=household).count() == 1
 
 
-def test_a_manager_approves_selected_drafts_then_all_of_a_communes(log_in, page, register):
+def test_a_manager_approves_selected_drafts_then_all_of_a_communes(sign_in, page, register):
     year, today = timezone.localdate().year, timezone.localdate().isoformat()
     first, changed, third = draft(register["mine"]), draft(register["second"]), draft(register["third"], 3_000_000)
     elsewhere = draft(register["elsewhere"])
 
-    log_in("officer")  # officers see the drafts, not the approval
+    sign_in("officer")  # officers see the drafts, not the approval
     page.get_by_role("link", name="Rà soát", exact=True).click()
     page.get_by_role("link", name="Bản nháp chờ phê duyệt").click()
     expect(page.get_by_role("heading", name=f"3 bản nháp rà soát năm {year} của Xã Quế Sơn")).to_be_visible()
@@ -114,7 +101,7 @@ def test_a_manager_approves_selected_drafts_then_all_of_a_communes(log_in, page,
     expect(page.get_by_role("button", name=re.compile("Duyệt"))).to_have_count(0)
     page.get_by_role("button", name="Đăng xuất").click()
 
-    log_in("manager")
+    sign_in("manager")
     page.goto(page.url.replace("/households/", "/reviews/approvals/"))
     page.get_by_label("Xã", exact=True).select_option("20641")
     page.get_by_role("button", name="Xem").click()
@@ -156,8 +143,8 @@ def review_file(rows) -> bytes:
     return out.getvalue().encode()
 
 
-def test_a_file_with_an_error_writes_nothing_and_a_good_one_is_imported_on_confirmation(log_in, live_server, register):
-    page = log_in("officer")
+def test_a_file_with_an_error_writes_nothing_and_a_good_one_is_imported_on_confirmation(sign_in, live_server, register):
+    page = sign_in("officer")
     page.goto(live_server.url + "/reviews/import/")
     template = page.get_by_role("link", name="CSV")
     assert "household_code" in page.request.get(live_server.url + template.get_attribute("href")).text()
@@ -193,9 +180,9 @@ def test_a_file_with_an_error_writes_nothing_and_a_good_one_is_imported_on_confi
     assert Review.objects.count() == 2
 
 
-def test_a_long_file_is_checked_and_imported_by_background_jobs(log_in, live_server, register, settings):
+def test_a_long_file_is_checked_and_imported_by_background_jobs(sign_in, live_server, register, settings):
     settings.IMPORT_JOB_ROWS = 1  # a long file: with no broker, its job runs before the page answers
-    page = log_in("officer")
+    page = sign_in("officer")
     page.goto(live_server.url + "/reviews/import/")
     good = review_file([(register["mine"].code, "1000000", ["water", "latrine", "telecom"]),
                         (register["second"].code, "2000000", [])])
@@ -221,13 +208,13 @@ def test_a_long_file_is_checked_and_imported_by_background_jobs(log_in, live_ser
     # Another commune's officer does not find the job.
     job = page.url
     page.get_by_role("button", name="Đăng xuất").click()
-    log_in("hanoi")
+    sign_in("hanoi")
     assert page.goto(job).status == 404
 
 
-def test_another_communes_household_and_review_are_not_found(log_in, live_server, register):
+def test_another_communes_household_and_review_are_not_found(sign_in, live_server, register):
     theirs = draft(register["elsewhere"])
-    page = log_in("officer")
+    page = sign_in("officer")
     assert page.goto(f"{live_server.url}/reviews/new/{register['elsewhere'].pk}/").status == 404
     assert page.goto(f"{live_server.url}/reviews/{theirs.pk}/").status == 404
     assert page.goto(f"{live_server.url}/reviews/{theirs.pk}/edit/").status == 404
@@ -235,7 +222,7 @@ def test_another_communes_household_and_review_are_not_found(log_in, live_server
     expect(page.get_by_text("Không có hộ nào mang mã này trên địa bàn của bạn.")).to_be_visible()
 
 
-def test_the_review_pages_are_light_and_accessible(log_in, live_server, page, register):
+def test_the_review_pages_are_light_and_accessible(sign_in, live_server, page, register):
     review = draft(register["mine"])
     for other in ("second", "third"):
         draft(register[other])
@@ -246,7 +233,7 @@ def test_the_review_pages_are_light_and_accessible(log_in, live_server, page, re
     for username, urls in pages.items():
         if username == "manager":
             page.get_by_role("button", name="Đăng xuất").click()
-        log_in(username)
+        sign_in(username)
         for url in urls:
             weights.clear()
             page.goto(live_server.url + url)

@@ -13,24 +13,15 @@ from playwright.sync_api import expect
 from povertycase.web.views import todo
 from programmes.models import FollowUp
 from programmes.services import delivery_record, enrollment_create, enrollment_transition, programme_create
-from tests.factories import PASSWORD, HouseholdFactory, member_data
+from tests.factories import HouseholdFactory, member_data
 from tests.programmes.helpers import approve
-from tests.web.conftest import Weights
+from tests.web.conftest import Weights, log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 POOR = {"income": 1_000_000, "deprivations": ("water", "latrine", "telecom")}
 NEAR_POOR = {"income": 1_300_000, "deprivations": ("water",)}
 NON_POOR = {"income": 5_000_000, "deprivations": ()}
-
-
-def log_in(page, live_server, username):
-    page.goto(live_server.url + "/")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url("**/households/")
-    return page
 
 
 def light_and_accessible(page, url):

@@ -75,11 +75,6 @@ def visible_review(request, pk) -> Review:
         raise Http404
 
 
-def _shown(reviews):
-    for review in reviews:
-        review.income_text = money(review.income_per_capita)
-    return reviews
-
 
 # The index ---------------------------------------------------------------------------------
 
@@ -103,7 +98,7 @@ class ReviewList(RolePage, View):
                 rows = rows.none()
             else:
                 rows = rows.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=pk))
-        page = _shown(list(rows.prefetch_related(HEADS)[:PAGE + 1]))
+        page = list(rows.prefetch_related(HEADS)[:PAGE + 1])
         last = page[PAGE - 1] if len(page) > PAGE else None
         more = f"{last.created_at.isoformat()}~{last.pk}" if last else None
         return render(request, "web/reviews/list.html", {
@@ -360,7 +355,7 @@ class ApprovalQueue(RolePage, View):
                     rows = rows.filter(Q(household__code__gt=code) | Q(household__code=code, id__gt=uuid.UUID(pk)))
                 except ValueError:
                     rows = rows.none()
-            page = _shown(list(rows.prefetch_related(HEADS)[:PAGE + 1]))
+            page = list(rows.prefetch_related(HEADS)[:PAGE + 1])
             last = page[PAGE - 1] if len(page) > PAGE else None
             context.update({
                 "drafts": page[:PAGE], "total": sum(by_class.values()),
